@@ -1,0 +1,43 @@
+"""Context for every page: navigation by role, the person's access, language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.access.policy import access_for
+
+NAV = [
+    # (url name, label, icon, permission)
+    ("home", _("My work"), "house", "home.view"),
+    ("customers:list", _("Customers"), "building", "customers.view"),
+    ("org:people", _("People"), "people", "people.view"),
+    ("audit:list", _("Audit trail"), "clock-history", "audit.view"),
+]
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    access = access_for(user)
+    nav = []
+    if access.user_id is not None:
+        for name, label, icon, perm in NAV:
+            if access.can(perm):
+                nav.append(
+                    {"url": reverse(name), "label": label, "icon": icon, "active": _is_active(request, name)}
+                )
+    return {
+        "access": access,
+        "nav_items": nav,
+        "company_name": settings.COMPANY_NAME,
+        "show_admin": bool(user is not None and getattr(user, "is_staff", False)),
+    }
+
+
+def _is_active(request: HttpRequest, name: str) -> bool:
+    url = reverse(name)
+    return request.path == url if url == "/" else request.path.startswith(url)

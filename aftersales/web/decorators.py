@@ -1,0 +1,44 @@
+"""Page guards: sign-in, permission, and the mapping of domain errors to responses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from aftersales.access.policy import Access, access_for
+from aftersales.common.errors import NotFound, PermissionDenied
+
+View = Callable[..., HttpResponse]
+
+
+def page(perm: str) -> Callable[[View], View]:
+    """Require sign-in and ``perm``; an outsider gets 404 (learns nothing), never a hint."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            access = access_for(request.user)
+            if not access.can(perm):
+                raise Http404()
+            request.access = access  # type: ignore[attr-defined]
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404() from exc
+            except PermissionDenied as exc:
+                raise DjangoPermissionDenied(exc.message) from exc
+
+        return wrapped
+
+    return decorator
+
+
+def access_of(request: HttpRequest) -> Access:
+    return access_for(request.user)
