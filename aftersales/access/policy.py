@@ -43,7 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             R.CUSTOMER,
             R.DEALER,
         }
-    ),  # fmt: skip
+    ),
     "customers.edit": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER}),
     "customers.export": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.EXECUTIVE, R.ACCOUNTANT}),
     "jobs.view": frozenset({R.ADMIN}),
@@ -124,7 +124,9 @@ def access_for(user: Any) -> Access:
 
     grants = frozenset(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "branch_id"))
     head_office_id = Branch.objects.filter(is_head_office=True).values_list("pk", flat=True).first()
-    portal = PortalAccount.objects.filter(user_id=user.pk).values("customer_id", "dealer_id").first() or {}
+    portal: dict[str, Any] = (
+        PortalAccount.objects.filter(user_id=user.pk).values("customer_id", "dealer_id").first() or {}
+    )
     access = Access(
         user_id=user.pk,
         grants=grants,

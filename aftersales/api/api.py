@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.responses import Status
 from ninja.security import HttpBearer, SessionAuth
 
 from aftersales.access.policy import access_for
@@ -49,6 +50,13 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise AuthenticationError()
+    return user
 
 
 api = NinjaAPI(
@@ -118,19 +126,20 @@ def token(request: HttpRequest, payload: TokenIn) -> Any:
     ip = request.META.get("REMOTE_ADDR")
     wait = login_locked_for(username=payload.username, ip=ip)
     if wait:
-        return 429, {
-            "code": "throttled",
-            "message": _("Too many failed sign-ins. Try again in %(s)d seconds.") % {"s": wait},
-            "fields": {},
-        }
+        return Status(
+            429,
+            {
+                "code": "throttled",
+                "message": _("Too many failed sign-ins. Try again in %(s)d seconds.") % {"s": wait},
+                "fields": {},
+            },
+        )
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         login_failure_record(username=payload.username, ip=ip)
-        return 401, {
-            "code": "invalid_credentials",
-            "message": _("Username or password is wrong."),
-            "fields": {},
-        }
+        return Status(
+            401, {"code": "invalid_credentials", "message": _("Username or password is wrong."), "fields": {}}
+        )
     login_failures_clear(username=payload.username)
     raw, tok = token_issue(user=user, ip=ip)  # type: ignore[arg-type]
     return {"token": raw, "expires_at": tok.expires_at}
@@ -138,7 +147,7 @@ def token(request: HttpRequest, payload: TokenIn) -> Any:
 
 @auth_router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> Any:
-    user = request.user
+    user = _user(request)
     access = access_for(user)
     grants = [
         GrantOut(role=a.role, branch=a.branch.code) for a in user.role_assignments.select_related("branch")
@@ -235,8 +244,8 @@ def customers_get(request: HttpRequest, customer_id: int) -> Any:
 @customers_router.post("", response={201: CustomerOut, **ERRORS})
 def customers_create(request: HttpRequest, payload: CustomerIn) -> Any:
     access = access_for(request.user)
-    customer = customer_create(data=CustomerData(**payload.dict()), access=access, by=request.user)  # type: ignore[arg-type]
-    return 201, _customer_out(customer_get(access=access, pk=customer.pk))
+    customer = customer_create(data=CustomerData(**payload.dict()), access=access, by=_user(request))  # type: ignore[arg-type]
+    return Status(201, _customer_out(customer_get(access=access, pk=customer.pk)))
 
 
 @customers_router.put("/{customer_id}", response={200: CustomerOut, **ERRORS})
@@ -246,7 +255,7 @@ def customers_update(request: HttpRequest, customer_id: int, payload: CustomerIn
         customer_id=customer_id,
         data=CustomerData(**payload.dict()),
         access=access,
-        by=request.user,
+        by=_user(request),
         reason=reason,
     )  # type: ignore[arg-type]
     return _customer_out(customer_get(access=access, pk=customer_id))

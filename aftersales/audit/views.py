@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -11,7 +11,7 @@ from aftersales.audit.selectors import events_visible
 from aftersales.common.excel import xlsx_response
 from aftersales.common.paging import keyset_page, parse_before
 from aftersales.org.selectors import branches_visible
-from aftersales.web.decorators import page
+from aftersales.web.decorators import page, wants_partial
 
 
 def _date(value: str) -> datetime.date | None:
@@ -46,12 +46,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "branches": branches_visible(access=access),
         "query": request.GET.urlencode(),
     }
-    template = "audit/list.html#rows" if request.htmx and not request.htmx.boosted else "audit/list.html"
+    template = "audit/list.html#rows" if wants_partial(request) else "audit/list.html"
     return render(request, template, context)
 
 
 @page("audit.view")
-def event_export(request: HttpRequest) -> HttpResponse:
+def event_export(request: HttpRequest) -> FileResponse:
     access = access_for(request.user)
     qs = events_visible(access=access, **_filters(request))[:100_000]  # type: ignore[arg-type]
     rows = (

@@ -39,7 +39,7 @@ def xlsx_response(
     ws.append(header_cells)
     for row in rows:
         ws.append([_cell_value(v) for v in row])
-    tmp = tempfile.TemporaryFile(suffix=".xlsx")
+    tmp = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  (FileResponse closes it)
     wb.save(tmp)
     tmp.seek(0)
     return FileResponse(

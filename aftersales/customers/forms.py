@@ -14,7 +14,7 @@ from aftersales.org.models import Branch, Zone
 class CustomerForm(forms.Form):
     """Collects input only; the rules are in customers.services."""
 
-    name = forms.CharField(label=_("name"), max_length=150)
+    name = forms.CharField(label=_("name"), max_length=150, required=False)
     kind = forms.ChoiceField(label=_("kind"), choices=Customer.Kind.choices)
     branch_id = forms.TypedChoiceField(label=_("branch"), coerce=int)
     zone_id = forms.TypedChoiceField(label=_("zone"), coerce=int, required=False, empty_value=None)

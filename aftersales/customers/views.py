@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +15,7 @@ from aftersales.customers.forms import CustomerForm
 from aftersales.customers.selectors import customer_get, customers_search
 from aftersales.customers.services import customer_create, customer_set_active, customer_update
 from aftersales.org.selectors import branches_visible
-from aftersales.web.decorators import page
+from aftersales.web.decorators import page, user_of, wants_partial
 
 
 def _filters(request: HttpRequest) -> dict[str, object]:
@@ -45,14 +45,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "can_export": access.can("customers.export"),
         "query": request.GET.urlencode(),
     }
-    template = (
-        "customers/list.html#rows" if request.htmx and not request.htmx.boosted else "customers/list.html"
-    )
+    template = "customers/list.html#rows" if wants_partial(request) else "customers/list.html"
     return render(request, template, context)
 
 
 @page("customers.export")
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: HttpRequest) -> FileResponse:
     access = access_for(request.user)
     qs = customers_search(access=access, **_filters(request))  # type: ignore[arg-type]
     headers = [
@@ -110,7 +108,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None, access=access)
     if request.method == "POST" and form.is_valid():
         try:
-            customer = customer_create(data=form.to_data(), access=access, by=request.user)  # type: ignore[arg-type]
+            customer = customer_create(data=form.to_data(), access=access, by=user_of(request))  # type: ignore[arg-type]
         except InvalidInput as exc:
             _apply_errors(form, exc)
         else:
@@ -144,7 +142,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 customer_id=customer.pk,
                 data=form.to_data(),
                 access=access,
-                by=request.user,  # type: ignore[arg-type]
+                by=user_of(request),
                 reason=form.cleaned_data["reason"],
             )
         except InvalidInput as exc:
@@ -169,10 +167,10 @@ def customer_toggle_active(request: HttpRequest, pk: int) -> HttpResponse:
         customer_id=pk,
         active=active,
         access=access,
-        by=request.user,  # type: ignore[arg-type]
+        by=user_of(request),
         reason=request.POST.get("reason", ""),
     )
-    if request.htmx:
+    if wants_partial(request):
         return render(request, "customers/detail.html#status", {"customer": customer, "can_edit": True})
     return redirect("customers:detail", pk=pk)
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -10,7 +10,7 @@ from aftersales.common.errors import NotFound
 from aftersales.common.excel import xlsx_response
 from aftersales.org.roles import Role
 from aftersales.org.selectors import branches_visible, people_visible
-from aftersales.web.decorators import page
+from aftersales.web.decorators import page, wants_partial
 
 
 def _filters(request: HttpRequest) -> dict[str, object]:
@@ -35,12 +35,12 @@ def people_list(request: HttpRequest) -> HttpResponse:
         "roles": Role.choices,
         "query": request.GET.urlencode(),
     }
-    template = "org/people.html#rows" if request.htmx and not request.htmx.boosted else "org/people.html"
+    template = "org/people.html#rows" if wants_partial(request) else "org/people.html"
     return render(request, template, context)
 
 
 @page("people.view")
-def people_export(request: HttpRequest) -> HttpResponse:
+def people_export(request: HttpRequest) -> FileResponse:
     access = access_for(request.user)
     people = people_visible(access=access, **_filters(request))  # type: ignore[arg-type]
     rows = (

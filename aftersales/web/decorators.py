@@ -8,12 +8,14 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from aftersales.access.policy import Access, access_for
 from aftersales.common.errors import NotFound, PermissionDenied
+from aftersales.org.models import User
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def page(perm: str) -> Callable[[View], View]:
@@ -21,7 +23,7 @@ def page(perm: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             access = access_for(request.user)
@@ -42,3 +44,16 @@ def page(perm: str) -> Callable[[View], View]:
 
 def access_of(request: HttpRequest) -> Access:
     return access_for(request.user)
+
+
+def user_of(request: HttpRequest) -> User:
+    """The signed-in person (pages guarded by :func:`page` always have one)."""
+    user = request.user
+    assert isinstance(user, User), "page views need a signed-in user"
+    return user
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    """An htmx request (not a boosted page load) gets only the named partial."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not getattr(htmx, "boosted", False)

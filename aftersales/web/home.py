@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from aftersales.access.policy import Access
+from aftersales.audit.labels import event_label
 from aftersales.org.models import Certification, RoleAssignment, User
 from aftersales.org.roles import Role
 
@@ -201,7 +202,7 @@ def _recent_events(user: User, access: Access) -> Panel:
         title=_("Latest changes"),
         items=[
             WorkItem(
-                title=f"{e.subject_label} · {e.kind}",
+                title=f"{e.subject_label} · {event_label(e.kind)}",
                 detail=f"{timezone.localtime(e.occurred_at):%m-%d %H:%M} {e.actor_name}",
             )
             for e in events

@@ -43,7 +43,7 @@ def days(n: int) -> dt.timedelta:
 
 
 def sh(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)
+    return dt.datetime(*args, tzinfo=SHANGHAI)  # type: ignore[arg-type, misc]
 
 
 def working(duration: dt.timedelta) -> ClockSpec:

@@ -64,9 +64,9 @@ def specs(draw: st.DrawFn) -> ClockSpec:
     if kind == "working" and draw(st.booleans()) and draw(st.booleans()):
         return ClockSpec(kind="working", duration=None, end_of_day=True, warn_ratio=warn_ratio)
     return ClockSpec(
-        kind=kind,
+        kind=kind,  # type: ignore[arg-type]
         duration=draw(durations),
-        start_rule=start_rule,
+        start_rule=start_rule,  # type: ignore[arg-type]
         warn_ratio=warn_ratio,
     )
 

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
+
+from aftersales.access.policy import access_for
+from aftersales.audit.models import AppendOnlyError, Event
+from aftersales.conftest import World
+from aftersales.customers.services import CustomerData, customer_update
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_change_records_who_when_what_and_why(world: World) -> None:
+    agent = world.users["sh_agent"]
+    customer_update(
+        customer_id=world.sh_customer.pk,
+        data=CustomerData(
+            name="上海申达汽配",
+            branch_id=world.sh.pk,
+            phone="13800000000",
+            dealer_id=world.sh_dealer.pk,
+            zone_id=world.sh_customer.zone_id,
+        ),
+        access=access_for(agent),
+        by=agent,
+        reason="工商变更",
+    )
+    event = Event.objects.filter(subject_type="customers.customer", subject_id=world.sh_customer.pk).first()
+    assert event is not None
+    assert event.kind == "updated" and event.actor == agent and event.reason == "工商变更"
+    assert event.branch_id == world.sh.pk
+    assert event.data["changes"] == {"name": ["上海申达", "上海申达汽配"]}
+
+
+def test_the_orm_refuses_to_edit_or_delete_events(world: World) -> None:
+    event = Event.objects.first()
+    assert event is not None
+    event.reason = "rewritten"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        Event.objects.all().update(reason="x")
+    with pytest.raises(AppendOnlyError):
+        Event.objects.all().delete()
+
+
+def test_the_database_refuses_raw_updates(world: World) -> None:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_event SET reason = 'forged'")
+    assert not Event.objects.filter(reason="forged").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps DELETE refused in the ORM only")
+def test_postgresql_refuses_raw_deletes(world: World) -> None:
+    count = Event.objects.count()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_event")
+    assert Event.objects.count() == count
+
+
+def test_the_admin_can_only_read_events(world: World) -> None:
+    model_admin = admin.site._registry[Event]
+    request = RequestFactory().get("/admin/")
+    request.user = world.users["hq_admin"]
+    request.user.is_superuser = True
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+
+
+def test_the_api_has_no_way_to_write_events(world: World, api) -> None:  # type: ignore[no-untyped-def]
+    client = api("hq_admin")
+    event = Event.objects.first()
+    assert event is not None
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(client, method)("/api/v1/audit/events", {}, content_type="application/json")
+        assert response.status_code == 405, method
+        response = getattr(client, method)(
+            f"/api/v1/audit/events/{event.pk}", {}, content_type="application/json"
+        )
+        assert response.status_code in (404, 405), method
+    assert Event.objects.filter(pk=event.pk, reason=event.reason).exists()
+
+
+def test_events_are_scoped_by_branch(world: World, api) -> None:  # type: ignore[no-untyped-def]
+    labels = {
+        e["subject_label"] for e in api("hz_supervisor").get("/api/v1/audit/events?size=500").json()["items"]
+    }
+    assert any("杭州萧山纺机" in label for label in labels)
+    assert not any("上海申达" in label for label in labels)
+    assert api("sh_tech").get("/api/v1/audit/events").status_code == 404
+
+
+def test_the_timeline_of_a_record_is_on_its_page(world: World) -> None:
+    page = world.client("sh_agent").get(f"/customers/{world.sh_customer.pk}/").content.decode()
+    assert 'data-testid="timeline"' in page and world.sh_customer.number in page
