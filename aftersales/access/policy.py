@@ -124,7 +124,7 @@ def access_for(user: Any) -> Access:
 
     grants = frozenset(RoleAssignment.objects.filter(user_id=user.pk).values_list("role", "branch_id"))
     head_office_id = Branch.objects.filter(is_head_office=True).values_list("pk", flat=True).first()
-    portal: dict[str, Any] = (
+    portal: Any = (
         PortalAccount.objects.filter(user_id=user.pk).values("customer_id", "dealer_id").first() or {}
     )
     access = Access(
