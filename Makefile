@@ -33,11 +33,11 @@ browser-deps:
 	@scripts/ensure-browser
 
 lint: install-dev
-	$(VENV)/bin/ruff check aftersales bench
-	$(VENV)/bin/ruff format --check aftersales bench
+	$(VENV)/bin/ruff check aftersales scripts $(wildcard bench/*.py)
+	$(VENV)/bin/ruff format --check aftersales scripts $(wildcard bench/*.py)
 
 typecheck: install-dev
-	$(VENV)/bin/mypy aftersales bench
+	$(VENV)/bin/mypy aftersales scripts/screenshots.py $(wildcard bench/*.py)
 
 # pytest exit code 5 means "no tests collected": for us that is a failure, never a pass.
 pytest: install-dev browser-deps

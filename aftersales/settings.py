@@ -192,7 +192,7 @@ if TASKS_BACKEND == "database":
 elif TASKS_BACKEND == "rq":
     if not REDIS_URL:
         raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL")
-    INSTALLED_APPS += ["django_tasks_rq"]
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "scheduled"]}}
     RQ_QUEUES = {name: {"URL": REDIS_URL} for name in ("default", "scheduled")}
 else:

@@ -10,10 +10,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import ViewportSize, sync_playwright
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DEFAULT_SHOTS = [
     ("login", None, "/login/"),
     ("home-agent", "agent", "/"),
@@ -39,7 +46,10 @@ def main() -> None:
         for name, user, path in DEFAULT_SHOTS:
             if args.only and args.only not in name:
                 continue
-            for device, viewport in (("desktop", {"width": 1366, "height": 800}), ("phone", {"width": 390, "height": 844})):
+            for device, viewport in (
+                ("desktop", ViewportSize(width=1366, height=800)),
+                ("phone", ViewportSize(width=390, height=844)),
+            ):
                 ctx = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
                 ctx.add_cookies([{"name": "django_language", "value": args.lang, "url": args.base}])
                 page = ctx.new_page()

@@ -13,10 +13,31 @@ from aftersales.demo.data import DEMO_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-ROLES = ["admin", "agent", "supervisor", "manager", "technician", "warehouse", "accountant", "quality",
-         "quality_manager", "assessor", "executive", "customer", "dealer"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ROLES = [
+    "admin",
+    "agent",
+    "supervisor",
+    "manager",
+    "technician",
+    "warehouse",
+    "accountant",
+    "quality",
+    "quality_manager",
+    "assessor",
+    "executive",
+    "customer",
+    "dealer",
+]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +72,9 @@ def test_sign_in_switch_language_and_open_a_page_per_role(browser, live_server, 
     for role in ROLES:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         page = context.new_page()
-        page.on("console", lambda msg: errors.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on(
+            "console", lambda msg: errors.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None
+        )
         sign_in(page, base, role)
         assert page.locator(f'section[data-role="{role}"]').count() == 1, role
         assert "我的工作" in page.title()
