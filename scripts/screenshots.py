@@ -12,15 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import ViewportSize, sync_playwright
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from aftersales.common.chromium import CHROMIUM, CHROMIUM_ARGS
+
 DEFAULT_SHOTS = [
     ("login", None, "/login/"),
     ("home-agent", "agent", "/"),
@@ -42,7 +35,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for name, user, path in DEFAULT_SHOTS:
             if args.only and args.only not in name:
                 continue

@@ -65,6 +65,8 @@ DEMO_USERS = [
     ("assessor", "郑海", Role.ASSESSOR, "HQ", "13800000009"),
     ("executive", "黄志华", Role.EXECUTIVE, "HQ", "13800000010"),
 ]
+# One demo user per role, username = role code (the README's table).
+DEMO_ROLE_USERNAMES = [u[0] for u in DEMO_USERS] + ["customer", "dealer"]
 TECHNICIANS = [
     # username, name, branch, skills, product lines (certified)
     ("sh_tech_li", "李强", "SH", ["mechanical", "hydraulic"], ["cnc"]),

@@ -5,25 +5,12 @@ from django.core.management import call_command
 from django.test import Client
 
 from aftersales.customers.models import Customer
-from aftersales.demo.data import DEMO_PASSWORD
+from aftersales.demo.data import DEMO_PASSWORD, DEMO_ROLE_USERNAMES
 from aftersales.org.models import User
 
 pytestmark = pytest.mark.django_db
 
-REQUIRED_USERS = [
-    "admin",
-    "agent",
-    "supervisor",
-    "technician",
-    "warehouse",
-    "accountant",
-    "quality",
-    "quality_manager",
-    "assessor",
-    "executive",
-    "customer",
-    "dealer",
-]
+REQUIRED_USERS = DEMO_ROLE_USERNAMES
 
 
 def test_demo_data_loads_twice_without_duplicates() -> None:

@@ -8,36 +8,12 @@ from collections.abc import Iterator
 import pytest
 from django.core.management import call_command
 
-from aftersales.demo.data import DEMO_PASSWORD
+from aftersales.common.chromium import CHROMIUM, CHROMIUM_ARGS
+from aftersales.demo.data import DEMO_PASSWORD, DEMO_ROLE_USERNAMES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ROLES = [
-    "admin",
-    "agent",
-    "supervisor",
-    "manager",
-    "technician",
-    "warehouse",
-    "accountant",
-    "quality",
-    "quality_manager",
-    "assessor",
-    "executive",
-    "customer",
-    "dealer",
-]
+ROLES = DEMO_ROLE_USERNAMES
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +24,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

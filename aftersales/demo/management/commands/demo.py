@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from aftersales.demo.data import DEMO_PASSWORD, DEMO_USERS, load_demo
+from aftersales.demo.data import DEMO_PASSWORD, DEMO_ROLE_USERNAMES, load_demo
 
 
 class Command(BaseCommand):
@@ -17,5 +17,5 @@ class Command(BaseCommand):
             + ", ".join(f"{k} +{v}" for k, v in created.items())
             + " (0 everywhere means it was already loaded)"
         )
-        users = ", ".join([u[0] for u in DEMO_USERS] + ["customer", "dealer"])
+        users = ", ".join(DEMO_ROLE_USERNAMES)
         self.stdout.write(f"Demo users (password '{DEMO_PASSWORD}'): {users}")

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from aftersales.demo.data import DEMO_PASSWORD, DEMO_USERS
+from aftersales.demo.data import DEMO_PASSWORD, DEMO_ROLE_USERNAMES
 
 
 class Command(BaseCommand):
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         )
         children.append(web)
         url = f"http://{options['host']}:{options['port']}/"
-        users = ", ".join([u[0] for u in DEMO_USERS] + ["customer", "dealer"])
+        users = ", ".join(DEMO_ROLE_USERNAMES)
         self.stdout.write(self.style.SUCCESS(f"\n售后服务管理系统 is serving on {url}"))
         self.stdout.write(
             f"Sign in as any of: {users} — password '{DEMO_PASSWORD}'. Ctrl-C stops everything.\n"
