@@ -105,9 +105,6 @@ class Access:
             return full == ALL or bool(full) or bool(self.owner_branches_for(perm)) or self.portal_for(perm)
         return full == ALL or branch_id in full
 
-    def branch_ids_for_choice(self, perm: str) -> Literal["all"] | frozenset[int]:
-        return self.branches_for(perm)
-
 
 ANONYMOUS = Access(user_id=None, grants=frozenset(), head_office_id=None)
 
@@ -180,11 +177,3 @@ def get_scoped[M: Model](
     if obj is None:
         raise NotFound()
     return obj
-
-
-def require(access: Access, perm: str, branch_id: int | None = None) -> None:
-    """Refuse with NotFound-like silence for outsiders, PermissionDenied for known staff without the right."""
-    from aftersales.common.errors import PermissionDenied
-
-    if not access.can(perm, branch_id):
-        raise PermissionDenied()

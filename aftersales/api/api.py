@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
@@ -41,7 +40,8 @@ from aftersales.customers.selectors import customer_get, customers_search
 from aftersales.customers.services import CustomerData, customer_create, customer_update
 from aftersales.org.models import User
 from aftersales.org.selectors import branches_visible, people_visible
-from aftersales.org.services import login_failure_record, login_failures_clear, login_locked_for
+from aftersales.org.services import sign_in_check
+from aftersales.web.views import client_ip
 
 
 class TokenAuth(HttpBearer):
@@ -123,25 +123,23 @@ auth_router = Router(tags=["auth"])
 
 @auth_router.post("/token", auth=None, response={200: TokenOut, **ERRORS})
 def token(request: HttpRequest, payload: TokenIn) -> Any:
-    ip = request.META.get("REMOTE_ADDR")
-    wait = login_locked_for(username=payload.username, ip=ip)
-    if wait:
+    ip = client_ip(request)
+    result = sign_in_check(request=request, username=payload.username, password=payload.password, ip=ip)
+    if result.wait_seconds:
         return Status(
             429,
             {
                 "code": "throttled",
-                "message": _("Too many failed sign-ins. Try again in %(s)d seconds.") % {"s": wait},
+                "message": _("Too many failed sign-ins. Try again in %(s)d seconds.")
+                % {"s": result.wait_seconds},
                 "fields": {},
             },
         )
-    user = authenticate(request, username=payload.username, password=payload.password)
-    if user is None:
-        login_failure_record(username=payload.username, ip=ip)
+    if result.user is None:
         return Status(
             401, {"code": "invalid_credentials", "message": _("Username or password is wrong."), "fields": {}}
         )
-    login_failures_clear(username=payload.username)
-    raw, tok = token_issue(user=user, ip=ip)  # type: ignore[arg-type]
+    raw, tok = token_issue(user=result.user, ip=ip)
     return {"token": raw, "expires_at": tok.expires_at}
 
 

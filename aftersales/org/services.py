@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -128,6 +131,25 @@ def certification_set(
 
 
 # --- Sign-in throttling ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: User | None
+    wait_seconds: int = 0  # > 0: throttled, try again after this many seconds
+
+
+def sign_in_check(*, request: HttpRequest | None, username: str, password: str, ip: str | None) -> SignIn:
+    """The one sign-in rule for pages and API: throttle, authenticate, count the failure or clear the count."""
+    wait = login_locked_for(username=username, ip=ip)
+    if wait:
+        return SignIn(user=None, wait_seconds=wait)
+    user = authenticate(request, username=username, password=password)
+    if not isinstance(user, User):
+        login_failure_record(username=username, ip=ip)
+        return SignIn(user=None)
+    login_failures_clear(username=username)
+    return SignIn(user=user)
 
 
 def login_locked_for(*, username: str, ip: str | None, now: datetime.datetime | None = None) -> int:

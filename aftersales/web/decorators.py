@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
-from aftersales.access.policy import Access, access_for
+from aftersales.access.policy import access_for
 from aftersales.common.errors import NotFound, PermissionDenied
 from aftersales.org.models import User
 
@@ -29,7 +29,6 @@ def page(perm: str) -> Callable[[View], View]:
             access = access_for(request.user)
             if not access.can(perm):
                 raise Http404()
-            request.access = access  # type: ignore[attr-defined]
             try:
                 return view(request, *args, **kwargs)
             except NotFound as exc:
@@ -40,10 +39,6 @@ def page(perm: str) -> Callable[[View], View]:
         return wrapped
 
     return decorator
-
-
-def access_of(request: HttpRequest) -> Access:
-    return access_for(request.user)
 
 
 def user_of(request: HttpRequest) -> User:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.access.policy import access_for
 from aftersales.audit.services import event_record
-from aftersales.org.services import login_failure_record, login_failures_clear, login_locked_for
+from aftersales.org.services import sign_in_check
 from aftersales.web.decorators import page
 from aftersales.web.home import home_context
 
@@ -31,24 +31,21 @@ def login_view(request: HttpRequest) -> HttpResponse:
         username = request.POST.get("username", "").strip()
         password = request.POST.get("password", "")
         ip = client_ip(request)
-        wait = login_locked_for(username=username, ip=ip)
-        if wait:
-            minutes = max(1, (wait + 59) // 60)
+        result = sign_in_check(request=request, username=username, password=password, ip=ip)
+        if result.wait_seconds:
+            minutes = max(1, (result.wait_seconds + 59) // 60)
             error = _("Too many failed sign-ins. Try again in %(m)d minutes.") % {"m": minutes}
             status = 429
+        elif result.user is None:
+            error = _("Username or password is wrong.")
+            status = 400
         else:
-            user = authenticate(request, username=username, password=password)
-            if user is None:
-                login_failure_record(username=username, ip=ip)
-                error = _("Username or password is wrong.")
-                status = 400
-            else:
-                login(request, user)
-                login_failures_clear(username=username)
-                event_record(
-                    kind="signed_in", subject=user, actor=user, branch=user.home_branch_id, data={"ip": ip}
-                )
-                return redirect(next_url or reverse("home"))
+            user = result.user
+            login(request, user)
+            event_record(
+                kind="signed_in", subject=user, actor=user, branch=user.home_branch_id, data={"ip": ip}
+            )
+            return redirect(next_url or reverse("home"))
     return render(
         request, "web/login.html", {"error": error, "username": username, "next": next_url}, status=status
     )
