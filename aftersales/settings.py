@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "aftersales.audit",
     "aftersales.customers",
     "aftersales.access",
+    "aftersales.notifications",
+    "aftersales.sla",
     "aftersales.jobs",
     "aftersales.demo",
     "aftersales.web",

@@ -47,6 +47,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "customers.edit": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER}),
     "customers.export": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.EXECUTIVE, R.ACCOUNTANT}),
     "jobs.view": frozenset({R.ADMIN}),
+    # Service-level clocks: everyone on the staff sees the clocks of the work they may see.
+    "sla.view": _ALL_STAFF,
+    "sla.reports": frozenset(
+        {R.ADMIN, R.SUPERVISOR, R.MANAGER, R.EXECUTIVE, R.QUALITY_MANAGER, R.ASSESSOR}
+    ),
+    "sla.calendar.manage": frozenset({R.ADMIN}),
+    "sla.calendar.branch": frozenset({R.ADMIN, R.MANAGER}),
+    "sla.policies.manage": frozenset({R.ADMIN}),
 }
 
 ALL: Literal["all"] = "all"
