@@ -308,3 +308,9 @@ def audit_events(
 
 
 api.add_router("/audit", audit_router)
+
+
+# --- service-level clocks ---------------------------------------------------------------------------
+from aftersales.sla.api import router as sla_router  # noqa: E402
+
+api.add_router("/sla", sla_router)
