@@ -20,6 +20,22 @@ EVENT_LABELS = {
     "assigned": _("assigned"),
     "approved": _("approved"),
     "amount_set": _("amount set"),
+    "clock_started": _("clock started"),
+    "clock_paused": _("clock paused"),
+    "clock_resumed": _("clock resumed"),
+    "clock_due_changed": _("deadline recomputed"),
+    "clock_met": _("clock stopped on time"),
+    "clock_breached": _("deadline missed"),
+    "clock_stopped_late": _("clock stopped late"),
+    "clock_cancelled": _("clock replaced"),
+    "clock_assigned": _("clock reassigned"),
+    "clock_warned": _("deadline warning sent"),
+    "clock_escalated": _("escalated"),
+    "policy_revised": _("clock policy revised"),
+    "policy_retired": _("clock policy override retired"),
+    "calendar_year_set": _("official calendar year entered"),
+    "calendar_day_set": _("branch calendar day set"),
+    "calendar_day_cleared": _("branch calendar day cleared"),
 }
 
 

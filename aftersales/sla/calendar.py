@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -61,20 +62,18 @@ _cache: dict[int, tuple[tuple[object, ...], BranchCalendar]] = {}
 _lock = threading.Lock()
 
 
-def calendar_revision() -> int:
-    row = CalendarRevision.objects.filter(pk=1).values_list("number", flat=True).first()
-    return int(row or 0)
+def calendar_revision() -> str:
+    return CalendarRevision.objects.filter(pk=1).values_list("token", flat=True).first() or ""
 
 
 def calendar_bump() -> None:
     """Call inside the transaction of every calendar change."""
-    from django.db.models import F
+    token = uuid.uuid4().hex
+    if not CalendarRevision.objects.filter(pk=1).update(token=token):
+        CalendarRevision.objects.update_or_create(pk=1, defaults={"token": token})
 
-    if not CalendarRevision.objects.filter(pk=1).update(number=F("number") + 1):
-        CalendarRevision.objects.get_or_create(pk=1, defaults={"number": 1})
 
-
-def calendar_for(branch: Branch, *, revision: int | None = None) -> BranchCalendar:
+def calendar_for(branch: Branch, *, revision: str | None = None) -> BranchCalendar:
     """The branch's calendar. Pass ``revision`` when computing many deadlines in one go."""
     rev = calendar_revision() if revision is None else revision
     key = (rev, branch.timezone, json.dumps(branch.business_hours))

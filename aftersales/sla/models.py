@@ -84,12 +84,16 @@ class BranchDay(models.Model):
 
 
 class CalendarRevision(models.Model):
-    """One row; its number goes up with every calendar change so every process rebuilds."""
+    """One row; every calendar change gives it a new random token so every process rebuilds.
 
-    number = models.PositiveBigIntegerField(default=0)
+    A token, not a counter: a change that is rolled back must never produce a value that a later
+    change produces again (a process may have cached the rolled-back state under it).
+    """
+
+    token = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
-        return f"calendar revision {self.number}"
+        return f"calendar revision {self.token}"
 
 
 # --------------------------------------------------------------------------- policies
