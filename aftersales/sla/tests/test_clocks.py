@@ -132,7 +132,7 @@ def test_calendar_clock_pause_counts_calendar_time(world: World) -> None:
 
 def test_policy_changed_while_running_keeps_the_started_version(world: World) -> None:
     admin = world.users["hq_admin"]
-    clock = start(world)
+    start(world)
     v1 = ClockPolicy.objects.get(code="arrival_urban", scope_key="default", active=True)
     data = policy_data_of(v1)
     v2 = policy_revise(

@@ -27,7 +27,8 @@ WORKING_CLOCKS = [
     "follow_up",
     "technical_escalation",
 ]
-ALL_RUNNING = WORKING_CLOCKS + [
+ALL_RUNNING = [
+    *WORKING_CLOCKS,
     "reply",
     "workshop_repair",
     "return_inspection",
