@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from aftersales.access.policy import access_for, get_scoped
+from aftersales.access.policy import access_for
 from aftersales.catalog.models import ProductLine
 from aftersales.common.errors import InvalidInput, NotFound
 from aftersales.common.paging import keyset_page
@@ -210,7 +210,10 @@ def clocks(
 @router.get("/clocks/{clock_id}", response=ClockOut)
 def clock_get(request: HttpRequest, clock_id: int) -> Any:
     access = _check(request)
-    return clock_out(get_scoped(clocks_visible(access=access), access, "sla.view", lookup={"pk": clock_id}))
+    clock = clocks_visible(access=access).filter(pk=clock_id).first()
+    if clock is None:
+        raise NotFound()
+    return clock_out(clock)
 
 
 @router.get("/policies", response=list[PolicyOut])
