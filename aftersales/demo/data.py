@@ -81,6 +81,8 @@ BRANCH_STAFF = [
     ("hz_agent", "何静", Role.AGENT, "HZ"),
     ("nj_supervisor", "高峰", Role.SUPERVISOR, "NJ"),
     ("wl_supervisor", "艾力", Role.SUPERVISOR, "WL"),
+    # The service department head: the last step of every escalation chain.
+    ("service_head", "钱永康", Role.MANAGER, "HQ"),
 ]
 DEALERS = [
     ("D-SH-01", "上海恒通机电设备有限公司", "SH", "021-64281234"),
@@ -149,6 +151,7 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
         dealers = _dealers(branches)
         _customers(branches, dealers, admin, created)
         _portal_users(dealers, admin, created)
+        created["clocks"] = _clocks()
     return created
 
 
@@ -343,3 +346,99 @@ def _portal_users(dealers: dict[str, Dealer], admin: User, created: dict[str, in
     user = _person("dealer", "恒通 · 销售部", sh, "13600000002", admin, created)
     role_grant(user=user, role=Role.DEALER, branch=sh, by=admin)
     PortalAccount.objects.get_or_create(user=user, defaults={"dealer": dealers["SH"]})
+
+
+# Clocks: until the service flow records its own, demo clocks run on customers so that the clock
+# list, countdowns, warnings, escalation and the on-time report have something real to show.
+DEMO_CLOCKS = [
+    # branch, clock code, clock time used so far in hours (working or calendar, as the clock runs),
+    # responsible technician: on time, warned, overdue and escalated clocks side by side
+    ("SH", "arrival_urban", 1, "technician"),
+    ("SH", "arrival_urban", 5, "sh_tech_li"),
+    ("SH", "arrival_suburban", 7.5, "sh_tech_wang"),
+    ("SH", "arrival_urban", 9.5, "technician"),
+    ("SH", "resolution", 20, "technician"),
+    ("SH", "rma_repair", 10, "sh_tech_li"),
+    ("SH", "return_inspection", 40, "sh_tech_wang"),
+    ("HZ", "arrival_urban", 2, "hz_tech_chen"),
+    ("HZ", "arrival_suburban", 6, "hz_tech_yang"),
+    ("HZ", "resolution", 12, "hz_tech_chen"),
+    ("NJ", "arrival_urban", 6.5, "nj_tech_xu"),
+    ("NJ", "follow_up", 30, "nj_tech_xu"),
+]
+
+
+def _started_ago(branch: Branch, code: str, hours: float, now: datetime.datetime) -> datetime.datetime:
+    """The start instant from which the clock has used ``hours`` of its own kind of time by now."""
+    from aftersales.sla.calendar import calendar_for
+    from aftersales.sla.engine import working_between
+    from aftersales.sla.models import ClockPolicy
+
+    kind = ClockPolicy.objects.filter(code=code, scope_key="default").values_list("kind", flat=True).first()
+    if kind != "working":
+        return now - datetime.timedelta(hours=hours)
+    cal = calendar_for(branch).calendar
+    want = datetime.timedelta(hours=hours)
+    start = now
+    while working_between(cal, start, now) < want:
+        start -= datetime.timedelta(minutes=15)
+    return start
+
+
+def _clocks() -> int:
+    from aftersales.sla.models import Clock
+    from aftersales.sla.services import clock_start, clock_stop
+
+    if Clock.objects.exists():
+        return 0
+    rng = random.Random(3)
+    now = timezone.now()
+    made = 0
+    customers = {
+        code: list(Customer.objects.filter(branch__code=code).order_by("pk")) for code in ("SH", "HZ", "NJ")
+    }
+    techs = {u.username: u for u in User.objects.filter(username__in={c[3] for c in DEMO_CLOCKS})}
+    used: dict[str, int] = {}
+    # Open clocks at various points of their life.
+    for branch_code, code, hours, tech in DEMO_CLOCKS:
+        i = used.get(branch_code, 0)
+        used[branch_code] = i + 1
+        customer = customers[branch_code][i]
+        clock_start(
+            subject=customer,
+            code=code,
+            by=None,
+            at=_started_ago(customer.branch, code, hours, now),
+            responsible=techs.get(tech),
+            subject_url=f"/customers/{customer.pk}/",
+        )
+        made += 1
+    # Finished clocks of the last three months, about nine in ten on time, for the report.
+    finished = ["arrival_urban", "arrival_suburban", "resolution", "rma_reply"]
+    for day in range(90, 1, -1):
+        for branch_code in ("SH", "HZ", "NJ"):
+            if rng.random() < 0.45:
+                continue
+            customer = rng.choice(customers[branch_code][used.get(branch_code, 0) :])
+            code = rng.choice(finished)
+            start = now - datetime.timedelta(days=day, hours=rng.randint(0, 6))
+            tech_names = [t for b, _c, _h, t in DEMO_CLOCKS if b == branch_code]
+            clock = clock_start(
+                subject=customer,
+                code=code,
+                by=None,
+                at=start,
+                responsible=techs.get(rng.choice(tech_names)),
+                subject_url=f"/customers/{customer.pk}/",
+            )
+            assert clock.due_at is not None
+            allowed = clock.due_at - start
+            late = rng.random() < 0.11
+            stop_at = (
+                clock.due_at + datetime.timedelta(hours=rng.randint(1, 20))
+                if late
+                else start + allowed * rng.uniform(0.3, 0.95)
+            )
+            clock_stop(subject=customer, code=code, by=None, at=stop_at)
+            made += 1
+    return made
