@@ -35,12 +35,17 @@ class SweepResult:
     steps: list[tuple[int, int, str]] = field(default_factory=list)  # (clock id, step, kind)
 
 
-def recipients_for(clock: Clock, role: str) -> list[User]:
+def recipients_for(
+    clock: Clock, role: str, *, cache: dict[tuple[int, str], list[User]] | None = None
+) -> list[User]:
     """Who a step goes to: the responsible person, or the holders of a role in the clock's branch."""
     if role == "responsible":
         if clock.responsible is not None:
             return [clock.responsible]
         role = "supervisor"
+    key = (clock.branch_id, role)
+    if cache is not None and key in cache:
+        return cache[key]
     qs = RoleAssignment.objects.select_related("user").filter(user__is_active=True)
     if role == "head":
         qs = qs.filter(role="manager", branch__is_head_office=True)
@@ -48,8 +53,10 @@ def recipients_for(clock: Clock, role: str) -> list[User]:
         qs = qs.filter(role="executive")
     else:
         qs = qs.filter(role=role, branch_id=clock.branch_id)
-    users = [ra.user for ra in qs.order_by("user_id")]
-    return list({u.pk: u for u in users}.values())
+    users = list({ra.user.pk: ra.user for ra in qs.order_by("user_id")}.values())
+    if cache is not None:
+        cache[key] = users
+    return users
 
 
 def _clock_name(clock: Clock, language: str) -> str:
@@ -124,7 +131,13 @@ def _step_due(clock: Clock, now: dt.datetime, bc: BranchCalendar) -> tuple[int, 
     return level + 1, kind, str(steps[level]["role"])
 
 
-def _process(clock: Clock, now: dt.datetime, result: SweepResult, bc: BranchCalendar) -> None:
+def _process(
+    clock: Clock,
+    now: dt.datetime,
+    result: SweepResult,
+    bc: BranchCalendar,
+    people: dict[tuple[int, str], list[User]],
+) -> None:
     """Do every step the clock owes; notify only the latest (no flood after downtime)."""
     owed: list[tuple[int, str, str]] = []
     while True:
@@ -145,7 +158,7 @@ def _process(clock: Clock, now: dt.datetime, result: SweepResult, bc: BranchCale
     for number, kind, role in owed:
         users: list[User] = []
         if (number, kind, role) == last:
-            users = recipients_for(clock, role)
+            users = recipients_for(clock, role, cache=people)
             if kind == ClockAlert.Kind.BREACH and clock.responsible is not None:
                 users = [clock.responsible, *users]
         ClockAlert.objects.create(
@@ -189,6 +202,7 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 200, max_batches: int 
     calendars: dict[int, BranchCalendar] = {}
     skip_locked = connection.features.has_select_for_update_skip_locked
     seen: set[int] = set()
+    people: dict[tuple[int, str], list[User]] = {}
     while max_batches is None or result.batches < max_batches:
         with transaction.atomic():
             qs = Clock.objects.filter(next_action_at__lt=now).order_by("next_action_at")
@@ -206,5 +220,5 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 200, max_batches: int 
                 if bc is None:
                     bc = calendars[clock.branch_id] = calendar_for(clock.branch, revision=revision)
                 result.clocks += 1
-                _process(clock, now, result, bc)
+                _process(clock, now, result, bc, people)
     return result
