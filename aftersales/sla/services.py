@@ -688,6 +688,30 @@ def clock_assign(*, subject: models.Model, code: str, responsible: User | None, 
     return clock
 
 
+@transaction.atomic
+def clocks_follow_state(
+    *, subject: models.Model, state: str, by: User | None, at: dt.datetime | None = None
+) -> list[Clock]:
+    """Call from a workflow's transition: pause the record's clocks whose policy lists ``state``
+    among its pause states, and resume the paused ones whose policy does not. Returns those changed.
+    """
+    at = _aware(at)
+    subject_type, subject_id = _subject_key(subject)
+    changed: list[Clock] = []
+    open_clocks = (
+        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id, stopped_at__isnull=True)
+        .exclude(state=S.CANCELLED)
+        .select_related("policy")
+    )
+    for clock in open_clocks:
+        pauses_here = state in (clock.policy.pause_states or [])
+        if pauses_here and clock.state == S.RUNNING:
+            changed.append(clock_pause(subject=subject, code=clock.code, by=by, at=at, reason=state))
+        elif not pauses_here and clock.state == S.PAUSED:
+            changed.append(clock_resume(subject=subject, code=clock.code, by=by, at=at))
+    return changed
+
+
 def clocks_of(subject: models.Model) -> list[Clock]:
     subject_type, subject_id = _subject_key(subject)
     return list(

@@ -402,3 +402,24 @@ def test_report_by_responsible_and_branch(world: World) -> None:
     # Hangzhou's supervisor sees nothing of Shanghai's clocks.
     hz = access_for(world.users["hz_supervisor"])
     assert on_time_report(access=hz, start=dt.date(2025, 3, 1), end=dt.date(2025, 4, 1)) == []
+
+
+def test_pause_states_come_from_the_policy(world: World) -> None:
+    """S3 driven by workflow states: rma_repair pauses in waiting_payment, arrival does not."""
+    from aftersales.sla.services import clocks_follow_state
+
+    rma = start(world, code="rma_repair", at="2025-01-24T16:00")
+    other = start(world, code="resolution", at="2025-01-24T16:00")
+    changed = clocks_follow_state(
+        subject=world.sh_customer, state="waiting_payment", by=None, at=t("2025-01-27T10:00")
+    )
+    assert [c.pk for c in changed] == [rma.pk]
+    other.refresh_from_db()
+    assert other.state == ClockState.RUNNING
+    changed = clocks_follow_state(
+        subject=world.sh_customer, state="in_repair", by=None, at=t("2025-02-05T10:00")
+    )
+    assert [c.pk for c in changed] == [rma.pk]
+    rma.refresh_from_db()
+    assert rma.state == ClockState.RUNNING
+    assert local(rma.due_at) == "2025-02-08T17:30:00+08:00"
