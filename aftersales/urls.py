@@ -19,6 +19,7 @@ urlpatterns = [
     path("customers/", include("aftersales.customers.urls")),
     path("people/", include("aftersales.org.urls")),
     path("audit/", include("aftersales.audit.urls")),
+    path("sla/", include("aftersales.sla.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
