@@ -247,3 +247,101 @@ def _my_customers(user: User, access: Access) -> Panel:
         link_label=_("All your customers"),
         count=qs.count(),
     )
+
+
+# --- service-level clocks ----------------------------------------------------------------------
+
+
+def _clock_item(clock: Any) -> WorkItem:
+    from aftersales.sla.selectors import countdown
+    from aftersales.sla.templatetags.sla import branch_time, countdown_text, countdown_tone, local_name
+
+    cd = countdown(clock)
+    who = clock.responsible.display_name if clock.responsible else _("nobody")
+    return WorkItem(
+        title=f"{clock.subject_label} · {local_name(clock.policy)}",
+        detail=_("due %(when)s · %(branch)s · %(who)s")
+        % {"when": branch_time(clock.due_at, clock.branch), "branch": clock.branch.code, "who": who},
+        url=clock.subject_url or reverse("sla:clocks"),
+        badge=countdown_text(cd),
+        tone=countdown_tone(cd),
+    )
+
+
+def _due_soon_condition(access: Access, now: datetime.datetime, hours: int) -> Q:
+    """Due before ``hours`` working hours from now, in each branch's own calendar."""
+    from aftersales.org.models import Branch
+    from aftersales.sla.calendar import calendar_for
+    from aftersales.sla.engine import CalendarDataMissing, add_working
+
+    visible = access.branches_for("sla.view")
+    branches = Branch.objects.filter(active=True)
+    if visible != "all":
+        branches = branches.filter(pk__in=sorted(visible))
+    condition = Q(pk__in=[])
+    for branch in branches:
+        try:
+            until = add_working(calendar_for(branch).calendar, now, datetime.timedelta(hours=hours))
+        except CalendarDataMissing:
+            continue
+        condition |= Q(branch_id=branch.pk, due_at__lt=until)
+    return condition
+
+
+@register(Role.SUPERVISOR)
+@register(Role.MANAGER)
+def _branch_overdue_clocks(user: User, access: Access) -> Panel:
+    from aftersales.sla.selectors import clocks_search
+
+    qs = clocks_search(access=access, overdue=True)
+    clocks = list(qs.order_by("due_at", "pk")[:8])
+    return Panel(
+        key="overdue_clocks",
+        title=_("Overdue deadlines"),
+        items=[_clock_item(c) for c in clocks],
+        empty=_("Nothing is overdue."),
+        link=reverse("sla:clocks") + "?due=overdue",
+        link_label=_("All overdue"),
+        count=qs.count() if len(clocks) == 8 else len(clocks),
+    )
+
+
+@register(Role.SUPERVISOR)
+@register(Role.MANAGER)
+def _branch_clocks_due_soon(user: User, access: Access) -> Panel:
+    from aftersales.sla.selectors import clocks_search
+
+    now = timezone.now()
+    qs = (
+        clocks_search(access=access, state="open", now=now)
+        .filter(due_at__gte=now)
+        .exclude(state="paused")
+        .filter(_due_soon_condition(access, now, 2))
+    )
+    clocks = list(qs.order_by("due_at", "pk")[:8])
+    return Panel(
+        key="clocks_due_soon",
+        title=_("Due within 2 working hours"),
+        items=[_clock_item(c) for c in clocks],
+        empty=_("No deadline falls within the next 2 working hours."),
+        link=reverse("sla:clocks") + "?due=24h",
+        link_label=_("Due within 24 h"),
+        count=len(clocks),
+    )
+
+
+@register(Role.TECHNICIAN)
+def _my_open_clocks(user: User, access: Access) -> Panel:
+    from aftersales.sla.selectors import clocks_search
+
+    qs = clocks_search(access=access, state="open", responsible_id=user.pk)
+    clocks = list(qs.order_by("due_at", "pk")[:10])
+    return Panel(
+        key="my_clocks",
+        title=_("My open deadlines"),
+        items=[_clock_item(c) for c in clocks],
+        empty=_("No deadline is running on your work."),
+        link=reverse("sla:clocks"),
+        link_label=_("All my deadlines"),
+        count=len(clocks),
+    )
