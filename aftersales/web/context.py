@@ -28,7 +28,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     access = access_for(user)
     nav = []
+    unread = 0
     if access.user_id is not None:
+        from aftersales.notifications.services import unread_count
+
+        unread = unread_count(user=user)  # type: ignore[arg-type]
         for name, label, icon, perm in NAV:
             if access.can(perm):
                 nav.append(
@@ -38,6 +42,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "access": access,
         "nav_items": nav,
         "company_name": settings.COMPANY_NAME,
+        "unread_notifications": unread,
         "show_admin": bool(user is not None and getattr(user, "is_staff", False)),
     }
 

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from aftersales.notifications import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("read/", views.notification_read_all, name="read_all"),
+    path("<int:pk>/read/", views.notification_read, name="read"),
+]
