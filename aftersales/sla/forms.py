@@ -107,6 +107,11 @@ class YearTextForm(StyledForm):
     note = forms.CharField(label=_("source or note"), required=False, max_length=200)
 
 
+def plain_number(value: Decimal) -> str:
+    """6.00 → 6, 1.50 → 1.5, 10 → 10 (never 1E+1)."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def _choices(rows: list[tuple[Any, str]], blank: str = "—") -> list[tuple[Any, str]]:
     return [("", blank), *rows]
 
@@ -153,13 +158,14 @@ class PolicyForm(StyledForm):
     def initial_for(policy: ClockPolicy) -> dict[str, Any]:
         return {
             "kind": policy.kind,
-            "amount": policy.amount,
+            "amount": plain_number(policy.amount),
             "unit": policy.unit,
             "start_rule": policy.start_rule,
-            "limit_amount": policy.limit_amount,
-            "warn_percent": (policy.warn_ratio * 100).normalize(),
+            "limit_amount": plain_number(policy.limit_amount) if policy.limit_amount is not None else None,
+            "warn_percent": plain_number(policy.warn_ratio * 100),
             "escalation": "\n".join(
-                f"{s.get('role')} {Decimal(str(s.get('after'))).normalize()}" for s in policy.escalation or []
+                f"{s.get('role')} {plain_number(Decimal(str(s.get('after'))))}"
+                for s in policy.escalation or []
             ),
             "pause_states": ", ".join(policy.pause_states or []),
         }

@@ -252,16 +252,19 @@ def _my_customers(user: User, access: Access) -> Panel:
 # --- service-level clocks ----------------------------------------------------------------------
 
 
-def _clock_item(clock: Any) -> WorkItem:
+def _clock_item(clock: Any, *, show_person: bool = True) -> WorkItem:
     from aftersales.sla.selectors import countdown
-    from aftersales.sla.templatetags.sla import branch_time, countdown_text, countdown_tone, local_name
+    from aftersales.sla.templatetags.sla import countdown_text, countdown_tone, in_branch_time, local_name
 
     cd = countdown(clock)
-    who = clock.responsible.display_name if clock.responsible else _("nobody")
+    due = in_branch_time(clock.due_at, clock.branch)
+    detail = _("due %(when)s") % {"when": f"{due:%m-%d %H:%M}" if due else "—"}
+    if show_person:
+        who = clock.responsible.display_name if clock.responsible else _("nobody")
+        detail += f" · {clock.branch.code} · {who}"
     return WorkItem(
-        title=f"{clock.subject_label} · {local_name(clock.policy)}",
-        detail=_("due %(when)s · %(branch)s · %(who)s")
-        % {"when": branch_time(clock.due_at, clock.branch), "branch": clock.branch.code, "who": who},
+        title=f"{local_name(clock.policy)} · {clock.subject_label}",
+        detail=detail,
         url=clock.subject_url or reverse("sla:clocks"),
         badge=countdown_text(cd),
         tone=countdown_tone(cd),
@@ -339,7 +342,7 @@ def _my_open_clocks(user: User, access: Access) -> Panel:
     return Panel(
         key="my_clocks",
         title=_("My open deadlines"),
-        items=[_clock_item(c) for c in clocks],
+        items=[_clock_item(c, show_person=False) for c in clocks],
         empty=_("No deadline is running on your work."),
         link=reverse("sla:clocks"),
         link_label=_("All my deadlines"),

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.db import models
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -143,15 +144,24 @@ def percent(value: Decimal | float | None) -> str:
     return f"{_number(Decimal(str(value)) * 100)} %"
 
 
-@register.filter
-def escalation_chain(steps: list[dict[str, Any]] | None) -> str:
-    """``service supervisor ×1 → branch manager ×1.5 → head of service ×2``."""
+def escalation_steps(steps: list[dict[str, Any]] | None) -> list[str]:
+    """``["service supervisor ×1", "branch manager ×1.5", "head of service ×2"]``."""
     parts = []
     for step in steps or []:
         role = str(step.get("role", ""))
         label = ESCALATION_LABELS.get(role, role)
         parts.append(f"{label} ×{_number(Decimal(str(step.get('after', ''))))}")
-    return " → ".join(parts) or "—"
+    return parts
+
+
+@register.filter
+def escalation_chain(steps: list[dict[str, Any]] | None) -> str:
+    """The steps joined by arrows, each kept on one line."""
+    parts = escalation_steps(steps)
+    if not parts:
+        return "—"
+    arrows = [""] + ["→ "] * (len(parts) - 1)
+    return format_html_join(" ", '<span class="text-nowrap">{}{}</span>', zip(arrows, parts, strict=True))
 
 
 @register.filter

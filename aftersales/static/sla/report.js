@@ -9,7 +9,7 @@
   var narrow = el.clientWidth < 500;
   chart.setOption({
     animation: false,
-    grid: { left: 44, right: 16, top: 36, bottom: narrow ? 80 : 56, containLabel: false },
+    grid: { left: 44, right: 52, top: 36, bottom: narrow ? 80 : 56, containLabel: false },
     legend: { top: 0, data: [names.rate, names.target] },
     tooltip: {
       trigger: "axis",
@@ -47,7 +47,7 @@
           silent: true,
           symbol: "none",
           lineStyle: { type: "dashed", color: "#0b5a8a", width: 2 },
-          label: { formatter: names.target + " " + data.target + " %", position: "insideEndTop" },
+          label: { formatter: data.target + " %", position: "end", color: "#0b5a8a" },
           data: [{ yAxis: data.target }]
         }
       }
