@@ -71,8 +71,8 @@ class BranchDayForm(StyledForm):
 
     def clean_hours(self) -> list[list[str]] | None:
         raw = self.cleaned_data["hours"].strip()
-        if not raw:
-            return None
+        if not raw or self.data.get("mode") != "open":
+            return None  # hours only matter for a working day; a closed or cleared day ignores them
         periods = []
         for part in re.split(r"[,，;；\s]+(?=\d)", raw):
             match = _HOURS.match(part.strip())
@@ -80,12 +80,6 @@ class BranchDayForm(StyledForm):
                 raise forms.ValidationError(_("Write hours like 09:00-12:00, separated by commas."))
             periods.append([match[1].zfill(5), match[2].zfill(5)])
         return periods
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("mode") != "open" and data.get("hours"):
-            self.add_error("hours", _("Only a working day has hours; leave this empty."))
-        return data
 
 
 class YearLoadForm(StyledForm):

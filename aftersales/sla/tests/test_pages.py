@@ -245,6 +245,16 @@ def test_a_branch_exception_set_on_the_page_moves_deadlines(world: World) -> Non
     assert due_for(code="arrival_urban", start=start, branch=world.sh).due_at == before
 
 
+def test_a_closed_day_ignores_hours_left_in_the_form(world: World) -> None:
+    client = world.client("sh_manager")
+    response = client.post(
+        "/sla/calendar/day/", {"branch": "SH", "date": "2025-10-13", "mode": "closed", "hours": "09:00-12:00"}
+    )
+    assert response.status_code == 302
+    day = BranchDay.objects.get(branch=world.sh, date=dt.date(2025, 10, 13))
+    assert not day.is_working and day.periods is None
+
+
 def test_a_working_day_with_its_own_hours(world: World) -> None:
     client = world.client("hq_admin")
     response = client.post(
@@ -268,7 +278,7 @@ def test_bad_hours_are_shown_next_to_the_field_and_nothing_is_saved(world: World
         assert response.status_code == 200
         assert 'data-field="hours"' in response.content.decode(), hours
     response = client.post(
-        "/sla/calendar/day/", {"branch": "SH", "date": "2025-10-12", "mode": "closed", "hours": "09:00-12:00"}
+        "/sla/calendar/day/", {"branch": "SH", "date": "2025-10-12", "mode": "open", "hours": "25:00-26:00"}
     )
     assert response.status_code == 400 and 'data-field="hours"' in response.content.decode()
     assert not BranchDay.objects.exists()
