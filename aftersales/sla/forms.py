@@ -252,12 +252,14 @@ class RetireForm(StyledForm):
 
 
 def month_of(value: str, default: dt.date) -> dt.date:
-    """``2025-10`` → 2025-10-01; anything else gives ``default``'s month."""
+    """``2025-10`` → 2025-10-01; anything else (or a year outside 2000–2100) gives ``default``'s month."""
     try:
         year, month = (int(x) for x in value.split("-", 1))
-        return dt.date(year, month, 1)
+        if 2000 <= year <= 2100:
+            return dt.date(year, month, 1)
     except ValueError:
-        return default.replace(day=1)
+        pass
+    return default.replace(day=1)
 
 
 def date_of(value: str) -> dt.date | None:

@@ -632,7 +632,7 @@ def _report_filters(request: HttpRequest, branches: Sequence[Branch]) -> dict[st
     }
 
 
-def _report_rows(access: Access, f: dict[str, Any]) -> list[dict[str, Any]]:
+def _report_rows(access: Access, f: dict[str, Any], codes: Sequence[ClockPolicy]) -> list[dict[str, Any]]:
     rows = on_time_report(
         access=access,
         start=f["start"],
@@ -641,7 +641,7 @@ def _report_rows(access: Access, f: dict[str, Any]) -> list[dict[str, Any]]:
         code=f["code"],
         branch_id=f["branch_id"],
     )
-    names = {p.code: local_name(p) for p in _clock_codes()} if f["group"] == "code" else {}
+    names = {p.code: local_name(p) for p in codes}
     out = []
     for r in rows:
         rate = r.rate
@@ -673,7 +673,8 @@ def report(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
     branches = list(branches_visible(access=access))
     f = _report_filters(request, branches)
-    rows = _report_rows(access, f)
+    codes = _clock_codes()
+    rows = _report_rows(access, f, codes if f["group"] == "code" else ())
     met = sum(r["met"] for r in rows)
     breached = sum(r["breached"] for r in rows)
     total_rate = met / (met + breached) if met + breached else None
@@ -721,7 +722,7 @@ def report(request: HttpRequest) -> HttpResponse:
             "breached": breached_list,
             "breached_count": breached_qs.count() if len(breached_list) == 200 else len(breached_list),
             "branches": branches,
-            "codes": _clock_codes(),
+            "codes": codes,
             "groups": [(g, GROUP_LABELS[g]) for g in GROUPS],
             "query": query.urlencode(),
         },
@@ -732,7 +733,7 @@ def report(request: HttpRequest) -> HttpResponse:
 def report_export(request: HttpRequest) -> FileResponse:
     access = access_for(request.user)
     f = _report_filters(request, list(branches_visible(access=access)))
-    rows = _report_rows(access, f)
+    rows = _report_rows(access, f, _clock_codes() if f["group"] == "code" else ())
     return xlsx_response(
         filename=f"on-time-{f['start']:%Y%m%d}-{f['end']:%Y%m%d}.xlsx",
         sheet=_("On-time rate"),

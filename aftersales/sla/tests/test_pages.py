@@ -216,9 +216,10 @@ def test_calendar_warns_when_the_year_is_not_official(world: World) -> None:
 
 
 def test_calendar_defaults_to_the_home_branch_and_this_month(world: World) -> None:
-    page = world.client("sh_supervisor").get("/sla/calendar/").content.decode()
     today = dt.datetime.now(tz=SH_TZ).date()
-    assert 'data-branch="SH"' in page and f'data-month="{today:%Y-%m}"' in page
+    for query in ("", "?month=9999-12", "?month=2025-13", "?month=x"):
+        page = world.client("sh_supervisor").get(f"/sla/calendar/{query}").content.decode()
+        assert 'data-branch="SH"' in page and f'data-month="{today:%Y-%m}"' in page, query
 
 
 def test_a_branch_exception_set_on_the_page_moves_deadlines(world: World) -> None:
@@ -522,6 +523,21 @@ def test_report_groups_and_marks_the_target(world: World, october: dict[str, Clo
     # Another branch's supervisor sees nothing of Shanghai.
     page = world.client("hz_supervisor").get(f"/sla/reports/?{OCTOBER}").content.decode()
     assert 'data-key="reply"' not in page and f'data-clock="{october["breached"].pk}"' not in page
+
+
+def test_report_costs_the_same_queries_for_more_clocks(world: World, october: dict[str, Clock]) -> None:
+    client = world.client("sh_manager")
+    client.get(f"/sla/reports/?{OCTOBER}")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/sla/reports/?{OCTOBER}")
+    admin = world.users["hq_admin"]
+    for code in ("resolution", "rma_reply"):
+        clock_start(subject=world.sh_customer, code=code, by=admin, at=at(2025, 10, 13, 9))
+        clock_stop(subject=world.sh_customer, code=code, by=admin, at=at(2025, 10, 30, 9))
+    with CaptureQueriesContext(connection) as more:
+        response = client.get(f"/sla/reports/?{OCTOBER}")
+    assert len(more) == len(few)
+    assert response.content.decode().count("<tr data-clock=") == 3
 
 
 def test_report_defaults_to_this_month(world: World) -> None:
