@@ -49,9 +49,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "jobs.view": frozenset({R.ADMIN}),
     # Service-level clocks: everyone on the staff sees the clocks of the work they may see.
     "sla.view": _ALL_STAFF,
-    "sla.reports": frozenset(
-        {R.ADMIN, R.SUPERVISOR, R.MANAGER, R.EXECUTIVE, R.QUALITY_MANAGER, R.ASSESSOR}
-    ),
+    "sla.reports": frozenset({R.ADMIN, R.SUPERVISOR, R.MANAGER, R.EXECUTIVE, R.QUALITY_MANAGER, R.ASSESSOR}),
     "sla.calendar.manage": frozenset({R.ADMIN}),
     "sla.calendar.branch": frozenset({R.ADMIN, R.MANAGER}),
     "sla.policies.manage": frozenset({R.ADMIN}),

@@ -7,4 +7,13 @@ from aftersales.notifications.models import Notification
 class NotificationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["recipient", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
-    readonly_fields = ["recipient", "kind", "title", "body", "url", "subject_type", "subject_id", "created_at"]
+    readonly_fields = [
+        "recipient",
+        "kind",
+        "title",
+        "body",
+        "url",
+        "subject_type",
+        "subject_id",
+        "created_at",
+    ]

@@ -155,7 +155,9 @@ def on_time_report(
         names = {p.code: p for p in ClockPolicy.objects.filter(scope_key="default", active=True)}
         for rc in qs.values("code").annotate(met=met, breached=breached).order_by("code"):
             policy = names.get(rc["code"])
-            rows.append(OnTimeRow(rc["code"], policy.name if policy else rc["code"], rc["met"], rc["breached"]))
+            rows.append(
+                OnTimeRow(rc["code"], policy.name if policy else rc["code"], rc["met"], rc["breached"])
+            )
     elif group == "branch":
         for rb in (
             qs.values("branch_id", "branch__name").annotate(met=met, breached=breached).order_by("branch_id")
