@@ -47,7 +47,7 @@ pytest: install-dev browser-deps
 test: lint typecheck pytest
 
 messages: install-dev
-	cd aftersales && ../$(VENV)/bin/django-admin makemessages -l zh_Hans -l en --no-obsolete && ../$(VENV)/bin/django-admin compilemessages
+	cd aftersales && ../$(VENV)/bin/django-admin makemessages -l zh_Hans --no-obsolete -i "*/tests/*" -i "static/*" && ../$(VENV)/bin/django-admin compilemessages
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
