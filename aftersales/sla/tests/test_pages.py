@@ -609,3 +609,23 @@ def test_navigation_links_by_role(world: World) -> None:
     tech = nav("sh_tech")
     assert '"/sla/clocks/"' in tech and '"/sla/reports/"' not in tech
     assert "/sla/" not in nav("customer")
+
+
+def test_customer_page_shows_its_clocks(world: World) -> None:
+    """Until service calls exist, demo clocks run on customers: their page shows the panel."""
+    import datetime as _dt
+    from zoneinfo import ZoneInfo as _Z
+
+    from aftersales.sla.services import clock_start as _start
+
+    _start(
+        subject=world.sh_customer,
+        code="arrival_urban",
+        by=None,
+        at=_dt.datetime(2025, 3, 3, 9, 0, tzinfo=_Z("Asia/Shanghai")),
+        responsible=world.users["sh_tech"],
+    )
+    page = world.client("sh_supervisor").get(f"/customers/{world.sh_customer.pk}/").content.decode()
+    assert 'data-testid="clock-panel"' in page and 'data-clock="arrival_urban"' in page
+    portal = world.client("customer").get(f"/customers/{world.sh_customer.pk}/")
+    assert 'data-clock="arrival_urban"' not in portal.content.decode()
