@@ -18,8 +18,6 @@ NAV = [
     ("org:people", _("People"), "people", "people.view"),
     ("sla:clocks", _("Deadlines"), "stopwatch", "sla.view"),
     ("sla:reports", _("Reports"), "bar-chart", "sla.reports"),
-    ("sla:calendar", _("Calendar"), "calendar3", "sla.calendar.manage"),
-    ("sla:policies", _("Clock policies"), "sliders", "sla.policies.manage"),
     ("audit:list", _("Audit trail"), "clock-history", "audit.view"),
 ]
 
