@@ -60,7 +60,7 @@ class BranchDayForm(StyledForm):
     date = forms.DateField(label=_("date"), widget=forms.HiddenInput)
     mode = forms.ChoiceField(label=_("this day is"), choices=MODES, widget=forms.RadioSelect)
     hours = forms.CharField(
-        label=_("hours"),
+        label=_("business hours"),
         required=False,
         max_length=100,
         help_text=_(
@@ -127,6 +127,7 @@ class PolicyForm(StyledForm):
         help_text=_("An outer limit in the same unit; leave empty for none."),
     )
     warn_percent = forms.DecimalField(
+        # xgettext:no-python-format
         label=_("warn at (% of the time allowed)"),
         min_value=Decimal(5),
         max_value=Decimal(100),
