@@ -22,6 +22,12 @@ DEFAULT_SHOTS = [
     ("home-customer", "customer", "/"),
     ("customers", "agent", "/customers/"),
     ("audit", "admin", "/audit/"),
+    ("sla-clocks", "supervisor", "/sla/clocks/?state=open"),
+    ("sla-calendar", "admin", "/sla/calendar/?branch=SH&month=2025-10"),
+    ("sla-policies", "admin", "/sla/policies/"),
+    ("sla-report", "executive", "/sla/reports/"),
+    ("notifications", "supervisor", "/notifications/"),
+    ("customer-clocks", "supervisor", "/customers/?q=%E4%B8%8A%E6%B5%B7"),
 ]
 
 
@@ -54,6 +60,7 @@ def main() -> None:
                     page.wait_for_load_state("networkidle")
                 page.goto(f"{args.base}{path}")
                 page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(600)  # charts animate in
                 page.screenshot(path=str(out / f"{name}-{device}.png"), full_page=True)
                 ctx.close()
         browser.close()
