@@ -57,7 +57,8 @@ def test_admin_reads_the_calendar_the_clocks_and_the_report(browser, live_server
     sign_in(page, base, "admin")
 
     # The calendar of October 2025: National Day, and the make-up working day on Saturday the 11th.
-    page.click("#mainnav a[href='/sla/calendar/']")
+    page.click("#mainnav a[href='/sla/clocks/']")
+    page.click("main a[href='/sla/calendar/']")
     page.select_option("#c-branch", "SH")
     expect(page.locator("[data-testid=calendar-grid]")).to_have_attribute("data-branch", "SH")
     page.fill("#c-month", "2025-10")
