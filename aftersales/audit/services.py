@@ -29,6 +29,38 @@ def event_record(
     reason: str = "",
 ) -> Event:
     """Append one event. ``subject`` fills type/id/label; ``branch`` defaults to the subject's branch."""
+    event = event_build(
+        kind=kind,
+        subject=subject,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_label=subject_label,
+        actor=actor,
+        branch=branch,
+        from_value=from_value,
+        to_value=to_value,
+        data=data,
+        reason=reason,
+    )
+    event.save()
+    return event
+
+
+def event_build(
+    *,
+    kind: str,
+    subject: models.Model | None = None,
+    subject_type: str = "",
+    subject_id: int | None = None,
+    subject_label: str = "",
+    actor: User | None,
+    branch: Branch | int | None = None,
+    from_value: Any = "",
+    to_value: Any = "",
+    data: dict[str, Any] | None = None,
+    reason: str = "",
+) -> Event:
+    """An unsaved event, for callers that append many at once with ``Event.objects.bulk_create``."""
     if subject is not None:
         subject_type = subject_type or subject_type_of(subject)
         subject_id = subject_id if subject_id is not None else subject.pk
@@ -41,7 +73,7 @@ def event_record(
     actor_name = ""
     if actor is not None:
         actor_name = actor.display_name if actor.is_authenticated else ""
-    return Event.objects.create(
+    return Event(
         kind=kind,
         subject_type=subject_type,
         subject_id=subject_id,

@@ -13,6 +13,46 @@ from aftersales.notifications.models import Notification
 from aftersales.org.models import User
 
 
+class Outbox:
+    """Collects notifications (and their e-mail copies) and writes them in one go with ``send()``.
+
+    For jobs that notify many people at once (the sweeper): one INSERT and one e-mail task per
+    batch instead of one per message.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[Notification] = []
+        self.mails: list[tuple[list[str], str, str]] = []
+
+    def add(
+        self,
+        *,
+        recipients: Iterable[User],
+        kind: str,
+        title: str,
+        body: str = "",
+        url: str = "",
+        subject_type: str = "",
+        subject_id: int | None = None,
+        email: bool = True,
+    ) -> int:
+        rows = _build(recipients, kind, title, body, url, subject_type, subject_id)
+        self.rows.extend(rows)
+        if email:
+            addresses = sorted({row.recipient.email for row in rows if row.recipient.email})
+            if addresses:
+                self.mails.append((addresses, title[:200], body))
+        return len(rows)
+
+    def send(self) -> list[Notification]:
+        created = Notification.objects.bulk_create(self.rows)
+        mails = list(self.mails)
+        if mails:
+            transaction.on_commit(lambda: notification_mails.enqueue(mails))
+        self.rows, self.mails = [], []
+        return created
+
+
 def notify(
     *,
     recipients: Iterable[User],
@@ -25,6 +65,29 @@ def notify(
     email: bool = True,
 ) -> list[Notification]:
     """One notification per distinct active recipient; e-mail copies go out after commit."""
+    outbox = Outbox()
+    outbox.add(
+        recipients=recipients,
+        kind=kind,
+        title=title,
+        body=body,
+        url=url,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        email=email,
+    )
+    return outbox.send()
+
+
+def _build(
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str,
+    url: str,
+    subject_type: str,
+    subject_id: int | None,
+) -> list[Notification]:
     seen: set[int] = set()
     rows: list[Notification] = []
     for user in recipients:
@@ -42,17 +105,16 @@ def notify(
                 subject_id=subject_id,
             )
         )
-    created = Notification.objects.bulk_create(rows)
-    if email:
-        addresses = sorted({u.email for u in recipients if u.pk in seen and u.email})
-        if addresses:
-            transaction.on_commit(lambda: notification_mail.enqueue(addresses, title[:200], body))
-    return created
+    return rows
 
 
 @task()
-def notification_mail(addresses: list[str], title: str, body: str) -> int:
-    return send_mail(title, body or title, None, addresses, fail_silently=True)
+def notification_mails(mails: list[tuple[list[str], str, str]]) -> int:
+    """Send the e-mail copies: each item is (addresses, title, body)."""
+    return sum(
+        send_mail(title, body or title, None, addresses, fail_silently=True)
+        for addresses, title, body in mails
+    )
 
 
 def mark_read(*, user: User, notification_id: int | None = None) -> int:

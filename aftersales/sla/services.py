@@ -18,7 +18,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.audit.services import event_record, subject_type_of
+from aftersales.audit.models import Event
+from aftersales.audit.services import event_build, event_record, subject_type_of
 from aftersales.common.errors import InvalidInput, NotFound
 from aftersales.common.transitions import Step, TransitionTable, transition
 from aftersales.org.models import Branch, User, Zone
@@ -317,13 +318,17 @@ def _subject_key(subject: models.Model) -> tuple[str, int]:
     return subject_type_of(subject), int(subject.pk)
 
 
-def _record_for(clock: Clock) -> Any:
-    """An event writer that files clock events on the record the clock belongs to."""
+def _record_for(clock: Clock, sink: list[Event] | None = None) -> Any:
+    """An event writer that files clock events on the record the clock belongs to.
+
+    With ``sink`` the events are built and appended there, for one bulk insert by the caller.
+    """
 
     def record(**kwargs: Any) -> Any:
         kwargs.pop("subject", None)
         data = {"clock": clock.code, **(kwargs.pop("data", None) or {})}
-        return event_record(
+        write = event_record if sink is None else event_build
+        event = write(
             subject_type=clock.subject_type,
             subject_id=clock.subject_id,
             subject_label=clock.subject_label,
@@ -331,6 +336,9 @@ def _record_for(clock: Clock) -> Any:
             data=data,
             **kwargs,
         )
+        if sink is not None:
+            sink.append(event)
+        return event
 
     return record
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aftersales.audit.models import Event
 from aftersales.common.transitions import transition
-from aftersales.notifications.services import notify
+from aftersales.notifications.services import Outbox
 from aftersales.org.models import RoleAssignment, User
 from aftersales.sla.calendar import BranchCalendar, calendar_for, calendar_revision
 from aftersales.sla.models import Clock, ClockAlert, ClockState
@@ -65,7 +67,7 @@ def _clock_name(clock: Clock, language: str) -> str:
     return clock.policy.name
 
 
-def _send(clock: Clock, *, kind: str, users: list[User]) -> int:
+def _send(clock: Clock, *, kind: str, users: list[User], outbox: Outbox) -> int:
     sent = 0
     by_language: dict[str, list[User]] = {}
     for user in users:
@@ -73,7 +75,7 @@ def _send(clock: Clock, *, kind: str, users: list[User]) -> int:
     for language, group in by_language.items():
         with translation.override(language):
             due = (
-                clock.due_at.astimezone(calendar_for(clock.branch).tz).strftime("%Y-%m-%d %H:%M")
+                clock.due_at.astimezone(ZoneInfo(clock.branch.timezone)).strftime("%Y-%m-%d %H:%M")
                 if clock.due_at
                 else "—"
             )
@@ -100,16 +102,14 @@ def _send(clock: Clock, *, kind: str, users: list[User]) -> int:
                 "who": clock.responsible.display_name if clock.responsible else "—",
                 "branch": clock.branch.name,
             }
-        sent += len(
-            notify(
-                recipients=group,
-                kind=f"sla_{kind}",
-                title=title,
-                body=body,
-                url=clock.subject_url,
-                subject_type=clock.subject_type,
-                subject_id=clock.subject_id,
-            )
+        sent += outbox.add(
+            recipients=group,
+            kind=f"sla_{kind}",
+            title=title,
+            body=body,
+            url=clock.subject_url,
+            subject_type=clock.subject_type,
+            subject_id=clock.subject_id,
         )
     return sent
 
@@ -131,12 +131,34 @@ def _step_due(clock: Clock, now: dt.datetime, bc: BranchCalendar) -> tuple[int, 
     return level + 1, kind, str(steps[level]["role"])
 
 
+@dataclass
+class _Batch:
+    """What one batch writes, in one statement per table."""
+
+    alerts: list[ClockAlert] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    clocks: list[Clock] = field(default_factory=list)
+    outbox: Outbox = field(default_factory=Outbox)
+
+    def write(self, now: dt.datetime) -> None:
+        ClockAlert.objects.bulk_create(self.alerts)
+        Event.objects.bulk_create(self.events)
+        for clock in self.clocks:
+            clock.updated_at = now
+        Clock.objects.bulk_update(self.clocks, fields=_SWEEP_FIELDS)
+        self.outbox.send()
+
+
+_SWEEP_FIELDS = ["state", "warned_at", "breached_at", "escalation_level", "next_action_at", "updated_at"]
+
+
 def _process(
     clock: Clock,
     now: dt.datetime,
     result: SweepResult,
     bc: BranchCalendar,
     people: dict[tuple[int, str], list[User]],
+    out: _Batch,
 ) -> None:
     """Do every step the clock owes; notify only the latest (no flood after downtime)."""
     owed: list[tuple[int, str, str]] = []
@@ -152,7 +174,7 @@ def _process(
             clock.escalation_level = number
     if not owed:
         clock.next_action_at = next_action(clock, bc=bc)
-        clock.save(update_fields=["next_action_at", "updated_at"])
+        out.clocks.append(clock)
         return
     last = owed[-1]
     for number, kind, role in owed:
@@ -161,8 +183,10 @@ def _process(
             users = recipients_for(clock, role, cache=people)
             if kind == ClockAlert.Kind.BREACH and clock.responsible is not None:
                 users = [clock.responsible, *users]
-        ClockAlert.objects.create(
-            clock=clock, step=number, kind=kind, role=role, recipients=[u.pk for u in users], at=now
+        out.alerts.append(
+            ClockAlert(
+                clock=clock, step=number, kind=kind, role=role, recipients=[u.pk for u in users], at=now
+            )
         )
         result.steps.append((clock.pk, number, kind))
         if kind == ClockAlert.Kind.BREACH and clock.state in (ClockState.RUNNING, ClockState.PAUSED):
@@ -171,19 +195,19 @@ def _process(
                 table=CLOCK_TRANSITIONS,
                 to=ClockState.BREACHED,
                 by=None,
-                record=_record_for(clock),
+                record=_record_for(clock, out.events),
                 data={"due_at": clock.due_at.isoformat() if clock.due_at else None},
             )
             clock.breached_at = clock.due_at
         elif kind != ClockAlert.Kind.BREACH:
-            _record_for(clock)(
+            _record_for(clock, out.events)(
                 kind="clock_warned" if kind == ClockAlert.Kind.WARNING else "clock_escalated",
                 actor=None,
                 to_value=role,
                 data={"step": number, "recipients": [u.display_name for u in users]},
             )
         if users:
-            result.notifications += _send(clock, kind=kind, users=users)
+            result.notifications += _send(clock, kind=kind, users=users, outbox=out.outbox)
         if kind == ClockAlert.Kind.WARNING:
             result.warned += 1
         elif kind == ClockAlert.Kind.BREACH:
@@ -191,7 +215,7 @@ def _process(
         else:
             result.escalated += 1
     clock.next_action_at = next_action(clock, bc=bc)
-    clock.save()
+    out.clocks.append(clock)
 
 
 def sweep(*, now: dt.datetime | None = None, batch: int = 200, max_batches: int | None = None) -> SweepResult:
@@ -207,10 +231,13 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 200, max_batches: int 
         with transaction.atomic():
             qs = Clock.objects.filter(next_action_at__lt=now).order_by("next_action_at")
             qs = qs.select_for_update(skip_locked=skip_locked, of=("self",))
-            clocks = list(qs.select_related("policy", "branch", "responsible")[:batch])
+            clocks = list(
+                qs.select_related("policy", "branch", "responsible").prefetch_related("pauses")[:batch]
+            )
             if not clocks:
                 break
             result.batches += 1
+            out = _Batch()
             for clock in clocks:
                 if clock.pk in seen:  # planned into the past again: never loop on it
                     Clock.objects.filter(pk=clock.pk).update(next_action_at=None)
@@ -220,5 +247,6 @@ def sweep(*, now: dt.datetime | None = None, batch: int = 200, max_batches: int 
                 if bc is None:
                     bc = calendars[clock.branch_id] = calendar_for(clock.branch, revision=revision)
                 result.clocks += 1
-                _process(clock, now, result, bc, people)
+                _process(clock, now, result, bc, people, out)
+            out.write(now)
     return result
