@@ -294,6 +294,7 @@ def calendar_years(request: HttpRequest) -> HttpResponse:
             form.apply_error(exc)
         else:
             messages.success(request, _("%(y)s loaded from the chinesecalendar package.") % {"y": year})
+            _recompute_notice(request)
             return redirect("sla:years")
     counts = dict(
         OfficialDay.objects.annotate(y=ExtractYear("date"))
@@ -333,6 +334,7 @@ def calendar_year_edit(request: HttpRequest, year: int) -> HttpResponse:
             messages.success(
                 request, _("The calendar of %(y)s was saved (%(n)s days).") % {"y": year, "n": len(days)}
             )
+            _recompute_notice(request)
             return redirect("sla:years")
     return render(
         request,
@@ -340,6 +342,18 @@ def calendar_year_edit(request: HttpRequest, year: int) -> HttpResponse:
         {"year": year, "existing": existing, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+def _recompute_notice(request: HttpRequest) -> None:
+    """Say that open deadlines are being recomputed (a background task after the change)."""
+    from aftersales.sla.models import OPEN_STATES, Clock
+
+    count = Clock.objects.filter(stopped_at__isnull=True, state__in=OPEN_STATES).count()
+    if count:
+        messages.info(
+            request,
+            _("The deadlines of %(n)s open clocks are being recomputed in the background.") % {"n": count},
+        )
 
 
 # --------------------------------------------------------------------------- policies
