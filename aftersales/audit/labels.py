@@ -29,6 +29,7 @@ EVENT_LABELS = {
     "clock_stopped_late": _("clock stopped late"),
     "clock_cancelled": _("clock replaced"),
     "clock_assigned": _("clock reassigned"),
+    "clock_extended": _("deadline extended"),
     "clock_warned": _("deadline warning sent"),
     "clock_escalated": _("escalated"),
     "policy_revised": _("clock policy revised"),

@@ -132,8 +132,12 @@ def compute_due(
     start: dt.datetime,
     pauses: Sequence[Pause] = (),
     window_end: dt.datetime | None = None,
+    amount: Decimal | None = None,
 ) -> DueResult:
-    """The deadline of a clock under ``policy`` started at ``start`` with these pauses."""
+    """The deadline of a clock under ``policy`` started at ``start`` with these pauses.
+
+    ``amount`` replaces the policy's amount for one clock that was extended within its hard limit.
+    """
     cal = bc.calendar
     tz = cal.tz
     start_local = start.astimezone(tz)
@@ -197,7 +201,7 @@ def compute_due(
         else:
             spec = engine.ClockSpec(
                 kind=kind,  # type: ignore[arg-type]
-                duration=_amount_duration(policy, policy.amount, cal),
+                duration=_amount_duration(policy, policy.amount if amount is None else amount, cal),
                 start_rule=policy.start_rule,  # type: ignore[arg-type]
                 warn_ratio=warn,
             )
@@ -354,6 +358,7 @@ def _refresh(clock: Clock, *, bc: BranchCalendar | None = None) -> DueResult:
     branch = clock.branch
     bc = bc or calendar_for(branch)
     window_end = clock.context.get("window_end")
+    amount = clock.context.get("amount")
     result = compute_due(
         policy=clock.policy,
         bc=bc,
@@ -361,6 +366,7 @@ def _refresh(clock: Clock, *, bc: BranchCalendar | None = None) -> DueResult:
         start=clock.started_at,
         pauses=_pauses_of(clock),
         window_end=dt.datetime.fromisoformat(window_end) if window_end else None,
+        amount=Decimal(amount) if amount else None,
     )
     clock.effective_start = result.effective_start
     clock.due_at = result.due_at
@@ -679,6 +685,61 @@ def clock_replace(
         window_end=window_end,
         subject_url=old.subject_url,
     )
+
+
+@transaction.atomic
+def clock_extend(
+    *,
+    subject: models.Model,
+    code: str,
+    amount: Decimal,
+    by: User | None,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> Clock:
+    """Give one clock more time within its policy's hard limit (e.g. a larger workshop batch).
+
+    Only before the deadline, with a reason; the trail keeps the old and new due time.
+    """
+    at = _aware(at)
+    clock = _locked(subject, code)
+    policy = clock.policy
+    if policy.limit_amount is None:
+        raise InvalidInput(
+            _("amount: the “%(code)s” clock has no hard limit and cannot be extended.") % {"code": code},
+            fields={"amount": [_("This clock cannot be extended.")]},
+        )
+    if not (policy.amount < amount <= policy.limit_amount):
+        allowed = _("more than %(a)s and at most %(b)s %(unit)s") % {
+            "a": policy.amount.normalize(),
+            "b": policy.limit_amount.normalize(),
+            "unit": policy.get_unit_display(),
+        }
+        raise InvalidInput(
+            _("amount: allowed is %(allowed)s.") % {"allowed": allowed}, fields={"amount": [allowed]}
+        )
+    if not reason.strip():
+        raise InvalidInput(
+            _("reason: say why the clock gets more time."), fields={"reason": [_("Give a reason.")]}
+        )
+    if clock.state == S.BREACHED or (clock.due_at is not None and at > clock.due_at):
+        raise InvalidInput(
+            _("at: the deadline has passed; a late clock cannot be extended."),
+            fields={"at": [_("Extend before the deadline.")]},
+        )
+    before = clock.due_at
+    clock.context = {**clock.context, "amount": str(amount)}
+    result = _refresh(clock)
+    clock.save()
+    _record_for(clock)(
+        kind="clock_extended",
+        actor=by,
+        from_value=_iso(before) or "",
+        to_value=_iso(result.due_at) or "",
+        reason=reason,
+        data={"amount": str(amount), "unit": policy.unit},
+    )
+    return clock
 
 
 @transaction.atomic

@@ -423,3 +423,59 @@ def test_pause_states_come_from_the_policy(world: World) -> None:
     rma.refresh_from_db()
     assert rma.state == ClockState.RUNNING
     assert local(rma.due_at) == "2025-02-08T17:30:00+08:00"
+
+
+def test_extension_within_the_hard_limit(world: World) -> None:
+    """workshop_repair: 3 days, up to 7 for a larger batch; with a reason, before the deadline."""
+    from aftersales.sla.services import clock_extend
+
+    clock = start(world, code="workshop_repair", at="2025-03-07T10:00")
+    assert local(clock.due_at) == "2025-03-10T10:00:00+08:00"
+    assert local(clock.limit_at) == "2025-03-14T10:00:00+08:00"
+    with pytest.raises(InvalidInput) as exc:
+        clock_extend(
+            subject=world.sh_customer,
+            code="workshop_repair",
+            amount=Decimal(8),
+            by=None,
+            reason="batch of 300",
+            at=t("2025-03-08T10:00"),
+        )
+    assert "amount" in exc.value.fields and "7" in exc.value.fields["amount"][0]
+    with pytest.raises(InvalidInput) as exc:
+        clock_extend(
+            subject=world.sh_customer,
+            code="workshop_repair",
+            amount=Decimal(6),
+            by=None,
+            reason=" ",
+            at=t("2025-03-08T10:00"),
+        )
+    assert "reason" in exc.value.fields
+    extended = clock_extend(
+        subject=world.sh_customer,
+        code="workshop_repair",
+        amount=Decimal(6),
+        by=None,
+        reason="batch of 300",
+        at=t("2025-03-08T10:00"),
+    )
+    assert local(extended.due_at) == "2025-03-13T10:00:00+08:00"
+    assert Event.objects.get(kind="clock_extended").reason == "batch of 300"
+    # a pause and resume later keep the extension (the deadline is recomputed from its inputs)
+    clock_pause(subject=world.sh_customer, code="workshop_repair", by=None, at=t("2025-03-09T10:00"))
+    resumed = clock_resume(
+        subject=world.sh_customer, code="workshop_repair", by=None, at=t("2025-03-09T12:00")
+    )
+    assert local(resumed.due_at) == "2025-03-13T12:00:00+08:00"
+    # arrival clocks have no hard limit
+    start(world, code="arrival_urban")
+    with pytest.raises(InvalidInput):
+        clock_extend(
+            subject=world.sh_customer,
+            code="arrival_urban",
+            amount=Decimal(8),
+            by=None,
+            reason="x",
+            at=t("2025-03-03T10:00"),
+        )
