@@ -53,6 +53,31 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sla.calendar.manage": frozenset({R.ADMIN}),
     "sla.calendar.branch": frozenset({R.ADMIN, R.MANAGER}),
     "sla.policies.manage": frozenset({R.ADMIN}),
+    "rules.manage": frozenset({R.ADMIN}),
+    # Installed base: what customers have, under which warranty and contract.
+    "installed.view": frozenset(
+        {
+            R.ADMIN,
+            R.AGENT,
+            R.SUPERVISOR,
+            R.MANAGER,
+            R.TECHNICIAN,
+            R.WAREHOUSE,
+            R.ACCOUNTANT,
+            R.QUALITY,
+            R.QUALITY_MANAGER,
+            R.EXECUTIVE,
+            R.ASSESSOR,
+            R.CUSTOMER,
+            R.DEALER,
+        }
+    ),
+    "installed.edit": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER}),
+    "installed.import": frozenset({R.ADMIN, R.MANAGER}),
+    "contracts.view": frozenset(
+        {R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.ACCOUNTANT, R.EXECUTIVE, R.CUSTOMER, R.DEALER}
+    ),
+    "contracts.edit": frozenset({R.ADMIN, R.MANAGER, R.SUPERVISOR}),
 }
 
 ALL: Literal["all"] = "all"

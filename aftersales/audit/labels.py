@@ -37,6 +37,7 @@ EVENT_LABELS = {
     "calendar_year_set": _("official calendar year entered"),
     "calendar_day_set": _("branch calendar day set"),
     "calendar_day_cleared": _("branch calendar day cleared"),
+    "rule_set": _("rule changed"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Reference data shared by every branch: product lines (models and price lists come with the service flow)."""
+"""Reference data shared by every branch: product lines, product models, the parts master."""
 
 from __future__ import annotations
 
@@ -19,3 +19,61 @@ class ProductLine(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProductModel(models.Model):
+    """A product model (商品型号) of a product line; its warranty can differ from the rule."""
+
+    code = models.CharField(_("model"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    product_line = models.ForeignKey(
+        ProductLine, on_delete=models.PROTECT, related_name="models", verbose_name=_("product line")
+    )
+    warranty_months = models.PositiveSmallIntegerField(
+        _("warranty (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the warranty rule of the product line."),
+    )
+    is_system = models.BooleanField(
+        _("installed system"), default=False, help_text=_("Installed systems get same-day service clocks")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("product model")
+        verbose_name_plural = _("product models")
+        ordering = ["product_line", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Part(models.Model):
+    """The parts master (配件): what a part is and costs. Stock comes with the parts capability."""
+
+    code = models.CharField(_("part number"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    unit = models.CharField(_("unit"), max_length=16, default="个")
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0)
+    price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2, default=0)
+    product_lines = models.ManyToManyField(
+        ProductLine, blank=True, related_name="parts", verbose_name=_("product lines")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("part")
+        verbose_name_plural = _("parts")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cost__gte=0) & models.Q(price__gte=0),
+                name="catalog_part_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

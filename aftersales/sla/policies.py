@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from aftersales.access.policy import Access
 from aftersales.audit.services import event_record
 from aftersales.common.errors import InvalidInput, NotFound, PermissionDenied
+from aftersales.common.scoping import most_specific
 from aftersales.org.models import Branch, User, Zone
 from aftersales.sla.models import DEFAULT_ESCALATION, ClockKind, ClockPolicy, DurationUnit, StartRule
 
@@ -423,26 +424,14 @@ def policy_for(
             % {"code": code, "codes": ", ".join(CLOCK_CODES)},
             fields={"clock": [_("Allowed: %(codes)s") % {"codes": ", ".join(known_codes())}]},
         )
-    zone_id = zone.pk if zone is not None else None
-
-    def score(p: ClockPolicy) -> int:
-        pairs = [
-            (p.customer_id, customer_id, 8),
-            (p.product_line_id, product_line_id, 4),
-            (p.zone_id, zone_id, 2),
-            (p.branch_id, branch.pk, 1),
-        ]
-        total = 0
-        for mine, given, weight in pairs:
-            if mine is None:
-                continue
-            if mine != given:
-                return -1
-            total += weight
-        return total
-
-    best = max(candidates, key=lambda p: (score(p), -p.pk))
-    if score(best) < 0:
+    context = {
+        "customer_id": customer_id,
+        "product_line_id": product_line_id,
+        "zone_id": zone.pk if zone is not None else None,
+        "branch_id": branch.pk,
+    }
+    best = most_specific(candidates, context)
+    if best is None:
         raise InvalidInput(_("clock: no default policy for “%(code)s”.") % {"code": code})
     return best
 
