@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from aftersales.audit.models import Event
 from aftersales.catalog.models import ProductModel
 from aftersales.common.errors import InvalidInput, NotFound
 from aftersales.conftest import World
-from aftersales.installed.models import ServiceContract
+from aftersales.installed.models import ServiceContract, Unit
 from aftersales.installed.services import (
     ContractData,
     UnitData,
@@ -31,30 +32,30 @@ def model(world: World) -> ProductModel:
     return ProductModel.objects.create(code="VMC-850", name="立式加工中心", product_line=world.line)
 
 
-def make_unit(world: World, model: ProductModel, **kw: object) -> object:
+def make_unit(world: World, model: ProductModel, **kw: Any) -> Unit:
     admin = world.users["hq_admin"]
     data = UnitData(
         serial=str(kw.pop("serial", "SN-0001")),
         product_model_id=model.pk,
         customer_id=world.sh_customer.pk,
-        sold_on=kw.pop("sold_on", dt.date(2024, 3, 15)),  # type: ignore[arg-type]
-        **kw,  # type: ignore[arg-type]
+        sold_on=kw.pop("sold_on", dt.date(2024, 3, 15)),
+        **kw,
     )
     return unit_create(data=data, access=access_for(admin), by=admin)
 
 
 def test_s7_warranty_through_the_day_before_the_anniversary(world: World, model: ProductModel) -> None:
     unit = make_unit(world, model)
-    assert unit.warranty_until == dt.date(2025, 3, 14)  # type: ignore[attr-defined]
-    assert warranty_status(unit, dt.date(2025, 3, 14)).in_warranty  # type: ignore[arg-type]
-    assert warranty_status(unit, dt.date(2025, 3, 14)).service_type == "free"  # type: ignore[arg-type]
-    assert not warranty_status(unit, dt.date(2025, 3, 15)).in_warranty  # type: ignore[arg-type]
-    assert warranty_status(unit, dt.date(2025, 3, 15)).service_type == "paid"  # type: ignore[arg-type]
+    assert unit.warranty_until == dt.date(2025, 3, 14)
+    assert warranty_status(unit, dt.date(2025, 3, 14)).in_warranty
+    assert warranty_status(unit, dt.date(2025, 3, 14)).service_type == "free"
+    assert not warranty_status(unit, dt.date(2025, 3, 15)).in_warranty
+    assert warranty_status(unit, dt.date(2025, 3, 15)).service_type == "paid"
 
 
 def test_warranty_runs_from_a_later_installation(world: World, model: ProductModel) -> None:
     unit = make_unit(world, model, installed_on=dt.date(2024, 5, 31))
-    assert unit.warranty_until == dt.date(2025, 5, 30)  # type: ignore[attr-defined]
+    assert unit.warranty_until == dt.date(2025, 5, 30)
 
 
 def test_warranty_rule_per_product_line_and_model(world: World, model: ProductModel) -> None:
@@ -68,12 +69,12 @@ def test_warranty_rule_per_product_line_and_model(world: World, model: ProductMo
         reason="CNC two-year warranty",
     )
     unit = make_unit(world, model)
-    assert unit.warranty_until == dt.date(2026, 3, 14)  # type: ignore[attr-defined]
-    assert unit.warranty_rule.value == 24  # type: ignore[attr-defined]
+    assert unit.warranty_until == dt.date(2026, 3, 14)
+    assert unit.warranty_rule is not None and unit.warranty_rule.value == 24
     model.warranty_months = 6
     model.save()
     other = make_unit(world, model, serial="SN-0002")
-    assert other.warranty_until == dt.date(2024, 9, 14)  # type: ignore[attr-defined]
+    assert other.warranty_until == dt.date(2024, 9, 14)
     # the default still says 12
     assert rule("warranty_months").value == 12
 
@@ -126,14 +127,14 @@ def test_unit_update_recomputes_warranty_and_is_audited(world: World, model: Pro
     )
     updated = unit_update(
         unit_id=unit.pk, data=data, access=access_for(admin), by=admin, reason="installation recorded"
-    )  # type: ignore[attr-defined]
+    )
     assert updated.warranty_until == dt.date(2025, 3, 31)
     event = Event.objects.filter(kind="updated", subject_type="installed.unit").get()
     assert event.data["changes"]["warranty_until"] == ["2025-03-14", "2025-03-31"]
     with pytest.raises(NotFound):
         unit_update(
             unit_id=unit.pk, data=data, access=access_for(world.users["hz_agent"]), by=world.users["hz_agent"]
-        )  # type: ignore[attr-defined]
+        )
 
 
 def test_contract_makes_calls_contract_service(world: World, model: ProductModel) -> None:
@@ -150,13 +151,13 @@ def test_contract_makes_calls_contract_service(world: World, model: ProductModel
     )
     assert contract.number.startswith("SH-")
     unit = make_unit(world, model, contract_id=contract.pk)
-    assert warranty_status(unit, dt.date(2025, 6, 1)).service_type == "paid"  # type: ignore[arg-type]  # draft
+    assert warranty_status(unit, dt.date(2025, 6, 1)).service_type == "paid"  # draft
     contract_transition(
         contract_id=contract.pk, to=ServiceContract.State.ACTIVE, access=access_for(manager), by=manager
     )
-    unit.refresh_from_db()  # type: ignore[attr-defined]
-    assert warranty_status(unit, dt.date(2025, 6, 1)).service_type == "contract"  # type: ignore[arg-type]
-    assert warranty_status(unit, dt.date(2026, 1, 1)).service_type == "paid"  # type: ignore[arg-type]
+    unit.refresh_from_db()
+    assert warranty_status(unit, dt.date(2025, 6, 1)).service_type == "contract"
+    assert warranty_status(unit, dt.date(2026, 1, 1)).service_type == "paid"
     with pytest.raises(InvalidInput):
         contract_create(
             data=ContractData(
