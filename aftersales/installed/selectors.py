@@ -1,0 +1,136 @@
+"""Reads of the installed base, always through the permission scope (staff by branch, portal by owner)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from aftersales.access.policy import Access, get_scoped, scope
+from aftersales.audit.models import Event
+from aftersales.installed.models import ServiceContract, Site, Unit
+
+UNIT_SCOPE = {"branch_field": "branch", "customer_field": "customer", "dealer_field": "dealer"}
+CONTRACT_SCOPE = {"branch_field": "branch", "customer_field": "customer", "dealer_field": "customer__dealer"}
+
+
+def units_visible(*, access: Access) -> QuerySet[Unit]:
+    return scope(Unit.objects.all(), access, "installed.view", **UNIT_SCOPE)
+
+
+def units_search(
+    *,
+    access: Access,
+    q: str = "",
+    branch_id: int | None = None,
+    customer_id: int | None = None,
+    product_line_id: int | None = None,
+    warranty: str = "",
+    today: dt.date | None = None,
+    before_id: int | None = None,
+) -> QuerySet[Unit]:
+    """``q`` matches the serial, the customer's name or phone, or the model code.
+
+    ``warranty`` is ``in`` or ``out`` (as of ``today``) or empty for all.
+    """
+    qs = units_visible(access=access).select_related(
+        "product_model", "product_model__product_line", "customer", "branch", "site", "contract"
+    )
+    if q:
+        qs = qs.filter(
+            Q(serial__icontains=q)
+            | Q(customer__name__icontains=q)
+            | Q(customer__phone__contains=q)
+            | Q(product_model__code__icontains=q)
+        )
+    if branch_id:
+        qs = qs.filter(branch_id=branch_id)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if product_line_id:
+        qs = qs.filter(product_model__product_line_id=product_line_id)
+    if warranty in {"in", "out"} and today is not None:
+        qs = qs.filter(warranty_until__gte=today) if warranty == "in" else qs.filter(warranty_until__lt=today)
+    if before_id:
+        qs = qs.filter(pk__lt=before_id)
+    return qs.order_by("-id")
+
+
+def unit_get(*, access: Access, pk: int) -> Unit:
+    return get_scoped(
+        Unit.objects.select_related(
+            "product_model",
+            "product_model__product_line",
+            "customer",
+            "branch",
+            "site",
+            "dealer",
+            "contract",
+            "warranty_rule",
+        ),
+        access,
+        "installed.view",
+        lookup={"pk": pk},
+        **UNIT_SCOPE,
+    )
+
+
+def unit_by_serial(*, access: Access, serial: str) -> Unit:
+    return get_scoped(
+        Unit.objects.select_related("product_model", "customer", "branch", "contract", "warranty_rule"),
+        access,
+        "installed.view",
+        lookup={"serial__iexact": serial.strip()},
+        **UNIT_SCOPE,
+    )
+
+
+def unit_history(*, unit: Unit, limit: int = 500) -> list[Event]:
+    """The unit's whole timeline (every capability records on subject ``installed.unit``).
+
+    Call only after the caller was allowed to see ``unit``.
+    """
+    return list(
+        Event.objects.filter(subject_type="installed.unit", subject_id=unit.pk)
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def contracts_visible(*, access: Access) -> QuerySet[ServiceContract]:
+    return scope(ServiceContract.objects.all(), access, "contracts.view", **CONTRACT_SCOPE)
+
+
+def contracts_search(
+    *,
+    access: Access,
+    q: str = "",
+    state: str = "",
+    customer_id: int | None = None,
+    before_id: int | None = None,
+) -> QuerySet[ServiceContract]:
+    qs = contracts_visible(access=access).select_related("customer", "branch")
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(customer__name__icontains=q))
+    if state in ServiceContract.State.values:
+        qs = qs.filter(state=state)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if before_id:
+        qs = qs.filter(pk__lt=before_id)
+    return qs.order_by("-id")
+
+
+def contract_get(*, access: Access, pk: int) -> ServiceContract:
+    return get_scoped(
+        ServiceContract.objects.select_related("customer", "branch"),
+        access,
+        "contracts.view",
+        lookup={"pk": pk},
+        **CONTRACT_SCOPE,
+    )
+
+
+def sites_of_customer(*, customer_id: int) -> QuerySet[Site]:
+    """Sites of a customer the caller was already allowed to see."""
+    return Site.objects.filter(customer_id=customer_id).order_by("name")
