@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "aftersales.rules",
     "aftersales.sla",
     "aftersales.installed",
+    "aftersales.calls",
     "aftersales.jobs",
     "aftersales.demo",
     "aftersales.web",

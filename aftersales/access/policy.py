@@ -78,6 +78,25 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.ACCOUNTANT, R.EXECUTIVE, R.CUSTOMER, R.DEALER}
     ),
     "contracts.edit": frozenset({R.ADMIN, R.MANAGER, R.SUPERVISOR}),
+    # Service calls and orders: technicians see the orders assigned to them.
+    "calls.view": frozenset(
+        {
+            R.ADMIN,
+            R.AGENT,
+            R.SUPERVISOR,
+            R.MANAGER,
+            R.TECHNICIAN,
+            R.ACCOUNTANT,
+            R.QUALITY,
+            R.QUALITY_MANAGER,
+            R.EXECUTIVE,
+            R.ASSESSOR,
+            R.CUSTOMER,
+            R.DEALER,
+        }
+    ),
+    "calls.register": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.TECHNICIAN}),
+    "orders.dispatch": frozenset({R.ADMIN, R.SUPERVISOR, R.MANAGER}),
 }
 
 ALL: Literal["all"] = "all"

@@ -77,3 +77,20 @@ class Part(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class FaultCategory(models.Model):
+    """A fault category (故障类别) shared by calls and orders; repeat repairs are judged by it."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("fault category")
+        verbose_name_plural = _("fault categories")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name

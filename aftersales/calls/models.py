@@ -1,0 +1,241 @@
+"""Service calls (叫修) and the service orders (工单) they open."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("phone / hotline")
+    LETTER = "letter", _("letter / fax")
+    EMAIL = "email", _("e-mail")
+    WALK_IN = "walk_in", _("walk-in")
+    PORTAL = "portal", _("customer portal")
+    DEALER = "dealer", _("dealer")
+    TECHNICIAN = "technician", _("found on site by a technician")
+    INSPECTION = "inspection", _("proactive inspection")
+
+
+class Category(models.TextChoices):
+    CONSULTATION = "consultation", _("consultation")
+    REPAIR = "repair", _("repair")
+    COMPLAINT = "complaint", _("complaint")
+    INSTALLATION = "installation", _("installation")
+    PARTS = "parts", _("parts request")
+    RETURN = "return", _("return")
+    RMA = "rma", _("mail-in repair")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("normal")
+    URGENT = "urgent", _("urgent")
+    CRITICAL = "critical", _("critical (line stopped)")
+
+
+class WarrantyState(models.TextChoices):
+    IN = "in", _("in warranty")
+    OUT = "out", _("out of warranty")
+    DAMAGE = "damage", _("in warranty, human damage suspected")
+    UNKNOWN = "unknown", _("unknown (no unit)")
+
+
+class ServiceType(models.TextChoices):
+    PAID = "paid", _("paid (A)")
+    CONTRACT = "contract", _("contract (B)")
+    FREE = "free", _("free (C)")
+
+
+# Categories that send someone on site and so open a service order.
+VISIT_CATEGORIES = frozenset({Category.REPAIR, Category.INSTALLATION})
+
+
+class ServiceOrder(models.Model):
+    """A service order (工单): the work a call needs, from dispatch to closing."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("waiting for dispatch")
+        ASSIGNED = "assigned", _("assigned")
+        TRAVELLING = "travelling", _("on the way")
+        ON_SITE = "on_site", _("on site")
+        COMPLETED = "completed", _("work done")
+        CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    number = models.CharField(_("order no."), max_length=40, unique=True)
+    branch = models.ForeignKey(
+        "org.Branch", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="orders", verbose_name=_("customer")
+    )
+    unit = models.ForeignKey(
+        "installed.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("unit"),
+    )
+    zone = models.ForeignKey(
+        "org.Zone", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("zone")
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
+    fault_category = models.ForeignKey(
+        "catalog.FaultCategory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fault category"),
+    )
+    fault_description = models.TextField(_("fault"), blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("technician"),
+    )
+    repeat_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="repeats",
+        verbose_name=_("repeat of"),
+        help_text=_("Same unit, same fault category, repaired within the repeat window"),
+    )
+    completed_at = models.DateTimeField(_("work done"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("service order")
+        verbose_name_plural = _("service orders")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["branch", "state", "-id"], name="calls_order_branch_state"),
+            models.Index(fields=["technician", "state"], name="calls_order_technician"),
+            models.Index(fields=["unit", "state"], name="calls_order_unit_state"),
+            models.Index(fields=["unit", "fault_category", "completed_at"], name="calls_order_repeat"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (self.State.CLOSED, self.State.CANCELLED)
+
+
+OPEN_ORDER_STATES = (
+    ServiceOrder.State.OPEN,
+    ServiceOrder.State.ASSIGNED,
+    ServiceOrder.State.TRAVELLING,
+    ServiceOrder.State.ON_SITE,
+    ServiceOrder.State.COMPLETED,
+)
+
+
+class ServiceCall(models.Model):
+    """One customer contact asking for service (叫修登记簿 服表002 is the list of these)."""
+
+    class State(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        ORDERED = "ordered", _("order opened")
+        LINKED = "linked", _("linked to an open order")
+        RESOLVED = "resolved", _("resolved by phone")
+        CANCELLED = "cancelled", _("cancelled")
+
+    number = models.CharField(_("call no."), max_length=40, unique=True)
+    branch = models.ForeignKey(
+        "org.Branch", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="calls", verbose_name=_("customer")
+    )
+    unit = models.ForeignKey(
+        "installed.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("unit"),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PHONE)
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, default=Category.REPAIR
+    )
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    contact_name = models.CharField(_("contact"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    zone = models.ForeignKey(
+        "org.Zone", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("zone")
+    )
+    fault_category = models.ForeignKey(
+        "catalog.FaultCategory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fault category"),
+    )
+    fault_description = models.TextField(_("fault and symptoms"), blank=True)
+    warranty_state = models.CharField(_("warranty"), max_length=16, choices=WarrantyState.choices)
+    warranty_until = models.DateField(_("warranty until"), null=True, blank=True)
+    service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
+    service_type_reason = models.CharField(
+        _("why the service type differs"),
+        max_length=200,
+        blank=True,
+        help_text=_("Required when the service type is not the one the unit and contract give"),
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REGISTERED)
+    order = models.ForeignKey(
+        ServiceOrder,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("order"),
+    )
+    is_repeat = models.BooleanField(_("repeat repair"), default=False)
+    resolution_note = models.TextField(_("resolution"), blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+
+    class Meta:
+        verbose_name = _("service call")
+        verbose_name_plural = _("service calls")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["branch", "-received_at"], name="calls_call_branch_received"),
+            models.Index(fields=["phone"], name="calls_call_phone"),
+            models.Index(fields=["unit", "-received_at"], name="calls_call_unit"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="linked") | Q(order__isnull=False), name="calls_linked_call_has_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
