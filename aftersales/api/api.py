@@ -314,3 +314,8 @@ api.add_router("/audit", audit_router)
 from aftersales.sla.api import router as sla_router  # noqa: E402
 
 api.add_router("/sla", sla_router)
+
+# --- service calls and orders ---------------------------------------------------------------------
+from aftersales.calls.api import router as calls_router  # noqa: E402
+
+api.add_router("/", calls_router)

@@ -1,0 +1,183 @@
+"""``/api/v1/calls`` and ``/api/v1/orders``: register and read calls with the same rules as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+
+from aftersales.access.policy import access_for
+from aftersales.calls.models import ServiceCall, ServiceOrder
+from aftersales.calls.selectors import calls_register_page, calls_visible, orders_visible
+from aftersales.calls.services import CallData, call_register
+from aftersales.common.errors import NotFound
+from aftersales.common.paging import keyset_page
+from aftersales.org.models import User
+
+router = Router(tags=["calls"])
+
+
+class CallIn(Schema):
+    customer_id: int | None = None
+    unit_id: int | None = None
+    channel: str = "phone"
+    category: str = "repair"
+    urgency: str = "normal"
+    contact_name: str = ""
+    phone: str = ""
+    address: str = ""
+    zone_id: int | None = None
+    fault_category_id: int | None = None
+    fault_description: str = ""
+    human_damage_suspected: bool = False
+    service_type: str = ""
+    service_type_reason: str = ""
+    resolved_remotely: bool = False
+    resolution_note: str = ""
+    received_at: dt.datetime | None = None
+
+
+class CallOut(Schema):
+    id: int
+    number: str
+    branch: str
+    customer_id: int
+    customer: str
+    unit_id: int | None
+    serial: str | None
+    channel: str
+    category: str
+    urgency: str
+    phone: str
+    address: str
+    fault_description: str
+    warranty_state: str
+    warranty_until: dt.date | None
+    service_type: str
+    state: str
+    order_id: int | None
+    order_number: str | None
+    is_repeat: bool
+    received_at: dt.datetime
+
+
+class CallRegistered(Schema):
+    call: CallOut
+    order_number: str
+    linked: bool
+
+
+class CallPage(Schema):
+    items: list[CallOut]
+    next_before: int | None
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    branch: str
+    customer: str
+    serial: str | None
+    category: str
+    service_type: str
+    state: str
+    technician: str | None
+    repeat_of: str | None
+    opened_at: dt.datetime
+
+
+def call_out(c: ServiceCall) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "number": c.number,
+        "branch": c.branch.code,
+        "customer_id": c.customer_id,
+        "customer": c.customer.name,
+        "unit_id": c.unit_id,
+        "serial": c.unit.serial if c.unit else None,
+        "channel": c.channel,
+        "category": c.category,
+        "urgency": c.urgency,
+        "phone": c.phone,
+        "address": c.address,
+        "fault_description": c.fault_description,
+        "warranty_state": c.warranty_state,
+        "warranty_until": c.warranty_until,
+        "service_type": c.service_type,
+        "state": c.state,
+        "order_id": c.order_id,
+        "order_number": c.order.number if c.order else None,
+        "is_repeat": c.is_repeat,
+        "received_at": c.received_at,
+    }
+
+
+def order_out(o: ServiceOrder) -> dict[str, Any]:
+    return {
+        "id": o.pk,
+        "number": o.number,
+        "branch": o.branch.code,
+        "customer": o.customer.name,
+        "serial": o.unit.serial if o.unit else None,
+        "category": o.category,
+        "service_type": o.service_type,
+        "state": o.state,
+        "technician": o.technician.display_name if o.technician else None,
+        "repeat_of": o.repeat_of.number if o.repeat_of_id and o.repeat_of else None,
+        "opened_at": o.opened_at,
+    }
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@router.post("/calls", response={201: CallRegistered})
+def calls_create(request: HttpRequest, payload: CallIn) -> Any:
+    """Register a call. A second call on a unit with an open order is linked to it (S11)."""
+    access = access_for(request.user)
+    result = call_register(data=CallData(**payload.dict()), access=access, by=_user(request))
+    call = calls_visible(access=access).get(pk=result.call.pk)
+    return Status(201, {"call": call_out(call), "order_number": result.order_number, "linked": result.linked})
+
+
+@router.get("/calls", response=CallPage)
+def calls_list(
+    request: HttpRequest,
+    day: dt.date | None = None,
+    branch: int | None = None,
+    q: str = "",
+    before: int | None = None,
+    size: int = Query(50, ge=1, le=500),
+) -> Any:
+    qs = calls_register_page(
+        access=access_for(request.user), day=day, branch_id=branch, q=q, before_id=before
+    )
+    page = keyset_page(qs, size=size)
+    return {"items": [call_out(c) for c in page.items], "next_before": page.next_before}
+
+
+@router.get("/calls/{call_id}", response=CallOut)
+def calls_get(request: HttpRequest, call_id: int) -> Any:
+    call = calls_visible(access=access_for(request.user)).filter(pk=call_id).first()
+    if call is None:
+        raise NotFound()
+    return call_out(call)
+
+
+@router.get("/orders/{order_id}", response=OrderOut)
+def orders_get(request: HttpRequest, order_id: int) -> Any:
+    order = (
+        orders_visible(access=access_for(request.user))
+        .select_related("repeat_of")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    return order_out(order)
