@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/", include("aftersales.org.urls")),
     path("audit/", include("aftersales.audit.urls")),
     path("sla/", include("aftersales.sla.urls")),
+    path("installed/", include("aftersales.installed.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -15,6 +15,7 @@ NAV = [
     # (url name, label, icon, permission)
     ("home", _("My work"), "house", "home.view"),
     ("customers:list", _("Customers"), "building", "customers.view"),
+    ("installed:units", _("Installed base"), "hdd-stack", "installed.view"),
     ("org:people", _("People"), "people", "people.view"),
     ("sla:clocks", _("Deadlines"), "stopwatch", "sla.view"),
     ("sla:reports", _("Reports"), "bar-chart", "sla.reports"),
