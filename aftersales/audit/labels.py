@@ -38,6 +38,8 @@ EVENT_LABELS = {
     "calendar_day_set": _("branch calendar day set"),
     "calendar_day_cleared": _("branch calendar day cleared"),
     "rule_set": _("rule changed"),
+    "appointment_booked": _("appointment booked"),
+    "call_registered": _("service call registered"),
 }
 
 

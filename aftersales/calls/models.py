@@ -114,6 +114,16 @@ class ServiceOrder(models.Model):
         verbose_name=_("repeat of"),
         help_text=_("Same unit, same fault category, repaired within the repeat window"),
     )
+    appointment_start = models.DateTimeField(_("appointment from"), null=True, blank=True)
+    appointment_end = models.DateTimeField(_("appointment until"), null=True, blank=True)
+    appointment_by_customer = models.BooleanField(
+        _("time chosen by the customer"),
+        default=False,
+        help_text=_("A later time the customer asked for is not counted late against the arrival limit"),
+    )
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    travel_started_at = models.DateTimeField(_("left for the site"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     completed_at = models.DateTimeField(_("work done"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)

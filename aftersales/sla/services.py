@@ -647,6 +647,18 @@ def clock_stop(*, subject: models.Model, code: str, by: User | None, at: dt.date
 
 
 @transaction.atomic
+def clock_cancel(*, subject: models.Model, code: str, by: User | None, reason: str = "") -> Clock:
+    """The clock no longer applies (e.g. the customer chose a later visit): not measured."""
+    clock = _locked(subject, code)
+    transition(
+        clock, table=CLOCK_TRANSITIONS, to=S.CANCELLED, by=by, reason=reason, record=_record_for(clock)
+    )
+    clock.next_action_at = None
+    clock.save()
+    return clock
+
+
+@transaction.atomic
 def clock_replace(
     *,
     subject: models.Model,

@@ -1,0 +1,274 @@
+"""The service order's one workflow: dispatch, appointment, travel, arrival (on-site work and closing
+follow in the next steps of the service flow). One transition table; guards run under the row lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.access.policy import Access
+from aftersales.audit.services import event_record
+from aftersales.calls.models import ServiceOrder
+from aftersales.common.errors import InvalidInput, NotFound, PermissionDenied
+from aftersales.common.transitions import Step, TransitionTable, transition
+from aftersales.notifications.services import notify
+from aftersales.org.models import Certification, RoleAssignment, User
+from aftersales.org.roles import Role
+from aftersales.sla.models import Clock, ClockState
+from aftersales.sla.services import clock_assign, clock_cancel, clock_replace, clock_start, clock_stop
+
+OS = ServiceOrder.State
+ARRIVAL_CODES = ("arrival_urban", "arrival_suburban", "arrival_same_day", "arrival_appointment")
+
+ORDER_TRANSITIONS: TransitionTable = {
+    (OS.OPEN, OS.ASSIGNED): Step(label="assign", event_kind="assigned"),
+    (OS.ASSIGNED, OS.ASSIGNED): Step(label="reassign", event_kind="assigned", needs_reason=True),
+    (OS.ASSIGNED, OS.TRAVELLING): Step(label="leave for the site", roles=frozenset({Role.TECHNICIAN})),
+    (OS.TRAVELLING, OS.ON_SITE): Step(label="arrive", roles=frozenset({Role.TECHNICIAN})),
+    (OS.ASSIGNED, OS.ON_SITE): Step(label="arrive", roles=frozenset({Role.TECHNICIAN})),
+    (OS.TRAVELLING, OS.ASSIGNED): Step(label="reassign", event_kind="assigned", needs_reason=True),
+    (OS.OPEN, OS.CANCELLED): Step(label="cancel", needs_reason=True),
+    (OS.ASSIGNED, OS.CANCELLED): Step(label="cancel", needs_reason=True),
+}
+
+
+def _locked(order_id: int) -> ServiceOrder:
+    order = (
+        ServiceOrder.objects.select_for_update(of=("self",))
+        .select_related("unit__product_model", "branch", "customer")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def technician_problem(order: ServiceOrder, technician: User, on: dt.date) -> str | None:
+    """Why this person cannot take the order (None: they can): branch and certification."""
+    if not technician.is_active:
+        return _("%(who)s is not active.") % {"who": technician.display_name}
+    if not RoleAssignment.objects.filter(
+        user=technician, role=Role.TECHNICIAN, branch_id=order.branch_id
+    ).exists():
+        return _("%(who)s is not a technician of %(branch)s.") % {
+            "who": technician.display_name,
+            "branch": order.branch.name,
+        }
+    if order.unit is not None:
+        line = order.unit.product_model.product_line
+        valid = Certification.objects.filter(
+            user=technician, product_line=line, certified_on__lte=on
+        ).exclude(expires_on__lt=on)
+        if not valid.exists():
+            return _("%(who)s is not certified for %(line)s.") % {
+                "who": technician.display_name,
+                "line": line.name,
+            }
+    return None
+
+
+def technicians_for(order: ServiceOrder, on: dt.date) -> list[tuple[User, str | None]]:
+    """The branch's technicians with the reason each cannot take the order (None: eligible)."""
+    users = (
+        User.objects.filter(
+            role_assignments__role=Role.TECHNICIAN,
+            role_assignments__branch_id=order.branch_id,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("name", "username")
+    )
+    return [(u, technician_problem(order, u, on)) for u in users]
+
+
+def _open_clocks(order: ServiceOrder) -> list[Clock]:
+    return list(
+        Clock.objects.filter(
+            subject_type="calls.serviceorder", subject_id=order.pk, stopped_at__isnull=True
+        ).exclude(state=ClockState.CANCELLED)
+    )
+
+
+@transaction.atomic
+def order_assign(
+    *,
+    order_id: int,
+    technician_id: int,
+    access: Access,
+    by: User,
+    reason: str = "",
+    at: dt.datetime | None = None,
+) -> ServiceOrder:
+    """Assign (or reassign, with a reason) a technician of the branch certified for the product line."""
+    at = at or timezone.now()
+    order = _locked(order_id)
+    if not access.can("orders.dispatch", order.branch_id):
+        raise NotFound()
+    technician = User.objects.filter(pk=technician_id).first()
+    if technician is None:
+        raise InvalidInput(
+            _("technician_id: unknown person."), fields={"technician_id": [_("Unknown person.")]}
+        )
+    if technician.pk == order.technician_id:
+        return order
+    problem = technician_problem(order, technician, timezone.localdate(at))
+    if problem:
+        raise InvalidInput(f"technician_id: {problem}", fields={"technician_id": [problem]})
+    before = order.technician
+    transition(
+        order,
+        table=ORDER_TRANSITIONS,
+        to=OS.ASSIGNED,
+        by=by,
+        roles=access.roles,
+        reason=reason,
+        data={"technician": technician.display_name, "from": before.display_name if before else None},
+    )
+    order.technician = technician
+    order.assigned_at = at
+    order.save(update_fields=["state", "technician", "assigned_at", "updated_at"])
+    for clock in _open_clocks(order):
+        clock_assign(subject=order, code=clock.code, responsible=technician, by=by)
+    notify(
+        recipients=[technician],
+        kind="order_assigned",
+        title=_("New order %(n)s: %(c)s") % {"n": order.number, "c": order.customer.name},
+        body=order.fault_description[:500],
+        subject_type="calls.serviceorder",
+        subject_id=order.pk,
+    )
+    return order
+
+
+@transaction.atomic
+def order_book_appointment(
+    *,
+    order_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    access: Access,
+    by: User,
+    customer_choice: bool = True,
+    at: dt.datetime | None = None,
+) -> ServiceOrder:
+    """Agree a visit window: the arrival deadline becomes the window's end (S15).
+
+    When the customer chose the time, the arrival limit clock is replaced, so a later visit the
+    customer asked for is not counted late against the 6/7-hour limit.
+    """
+    at = at or timezone.now()
+    order = _locked(order_id)
+    if not access.can("orders.dispatch", order.branch_id):
+        raise NotFound()
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput(
+            _("start: give times with their time zone."), fields={"start": [_("Time zone missing.")]}
+        )
+    if end <= start:
+        raise InvalidInput(
+            _("end: the window must end after it starts."), fields={"end": [_("After the start.")]}
+        )
+    if end <= at:
+        raise InvalidInput(_("end: the window is already over."), fields={"end": [_("In the future.")]})
+    if order.state not in (OS.OPEN, OS.ASSIGNED):
+        raise InvalidInput(
+            _("state: an appointment is booked before the technician leaves."),
+            fields={
+                "state": [
+                    _("Allowed in: %(s)s") % {"s": ", ".join([str(OS.OPEN.label), str(OS.ASSIGNED.label)])}
+                ]
+            },
+        )
+    clocks = {c.code: c for c in _open_clocks(order) if c.code in ARRIVAL_CODES}
+    reason = _("appointment agreed") + (" " + _("(customer's choice)") if customer_choice else "")
+    if "arrival_appointment" in clocks:  # a new window replaces the old one
+        clock_replace(
+            subject=order,
+            code="arrival_appointment",
+            new_code="arrival_appointment",
+            by=by,
+            at=at,
+            window_end=end,
+            reason=reason,
+        )
+    else:
+        clock_start(
+            subject=order,
+            code="arrival_appointment",
+            by=by,
+            at=at,
+            branch=order.branch,
+            responsible=order.technician,
+            window_end=end,
+            customer_id=order.customer_id,
+        )
+    if customer_choice:
+        # The customer's own (later) time: the arrival limit no longer applies, it is not late.
+        for code in clocks:
+            if code != "arrival_appointment":
+                clock_cancel(subject=order, code=code, by=by, reason=reason)
+    # Agreed by us: the window is the deadline and the limit clock keeps running beside it.
+    order.appointment_start, order.appointment_end = start, end
+    order.appointment_by_customer = customer_choice
+    order.save(
+        update_fields=["appointment_start", "appointment_end", "appointment_by_customer", "updated_at"]
+    )
+    event_record(
+        kind="appointment_booked",
+        subject=order,
+        actor=by,
+        to_value=f"{start.isoformat()}/{end.isoformat()}",
+        data={"customer_choice": customer_choice},
+    )
+    return order
+
+
+def _technician_of(order: ServiceOrder, access: Access, by: User) -> None:
+    if order.technician_id != by.pk:
+        raise PermissionDenied(_("Only the assigned technician records travel and arrival."))
+
+
+@transaction.atomic
+def order_start_travel(
+    *, order_id: int, access: Access, by: User, at: dt.datetime | None = None
+) -> ServiceOrder:
+    at = at or timezone.now()
+    order = _locked(order_id)
+    if not access.can("calls.view", order.branch_id) and order.technician_id != by.pk:
+        raise NotFound()
+    _technician_of(order, access, by)
+    transition(
+        order,
+        table=ORDER_TRANSITIONS,
+        to=OS.TRAVELLING,
+        by=by,
+        roles=access.roles,
+        data={"at": at.isoformat()},
+    )
+    order.travel_started_at = at
+    order.save(update_fields=["state", "travel_started_at", "updated_at"])
+    return order
+
+
+@transaction.atomic
+def order_arrive(*, order_id: int, access: Access, by: User, at: dt.datetime | None = None) -> ServiceOrder:
+    """The technician is on site: the arrival clock stops (met or late)."""
+    at = at or timezone.now()
+    order = _locked(order_id)
+    if order.technician_id != by.pk and not access.can("calls.view", order.branch_id):
+        raise NotFound()
+    _technician_of(order, access, by)
+    transition(
+        order, table=ORDER_TRANSITIONS, to=OS.ON_SITE, by=by, roles=access.roles, data={"at": at.isoformat()}
+    )
+    order.arrived_at = at
+    order.save(update_fields=["state", "arrived_at", "updated_at"])
+    for clock in _open_clocks(order):
+        if clock.code in ARRIVAL_CODES:
+            clock_stop(subject=order, code=clock.code, by=by, at=at)
+    return order
