@@ -11,7 +11,15 @@ from aftersales.catalog.models import ProductModel
 from aftersales.conftest import World
 from aftersales.installed.models import Site, Unit
 
-HEADER = ["serial no.", "model code", "customer number", "sale date", "installation date", "site", "software version"]
+HEADER = [
+    "serial no.",
+    "model code",
+    "customer number",
+    "sale date",
+    "installation date",
+    "site",
+    "software version",
+]
 
 
 def xlsx(rows: list[list[object]]) -> SimpleUploadedFile:
@@ -58,17 +66,14 @@ def test_one_bad_row_imports_nothing_and_names_row_and_column(world: World, mode
 
 
 def test_csv_with_chinese_headers_and_unknown_values(world: World, model: ProductModel) -> None:
-    text = "序列号,型号,客户编号,销售日期\nCSV-1,NOPE,%s,2026-01-01\nCSV-2,%s,XX-1,2026/13/01\n" % (
-        world.sh_customer.number,
-        model.code,
-    )
+    text = f"序列号,型号,客户编号,销售日期\nCSV-1,NOPE,{world.sh_customer.number},2026-01-01\nCSV-2,{model.code},XX-1,2026/13/01\n"
     response = world.client("hq_admin").post(
         "/installed/import/", {"file": SimpleUploadedFile("u.csv", text.encode("utf-8-sig"))}
     )
     assert response.status_code == 400
     assert response.text.count("<tr><td data-label=") == 3
     assert not Unit.objects.exists()
-    text = "序列号,型号,客户编号,销售日期\nCSV-1,%s,%s,2026-01-01\n" % (model.code, world.sh_customer.number)
+    text = f"序列号,型号,客户编号,销售日期\nCSV-1,{model.code},{world.sh_customer.number},2026-01-01\n"
     response = world.client("hq_admin").post(
         "/installed/import/", {"file": SimpleUploadedFile("u.csv", text.encode())}
     )
