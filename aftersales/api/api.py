@@ -319,3 +319,8 @@ api.add_router("/sla", sla_router)
 from aftersales.calls.api import router as calls_router  # noqa: E402
 
 api.add_router("/", calls_router)
+
+# --- installed base ---------------------------------------------------------------------------------
+from aftersales.installed.api import router as installed_router  # noqa: E402
+
+api.add_router("/installed", installed_router)
