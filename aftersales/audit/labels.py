@@ -40,6 +40,10 @@ EVENT_LABELS = {
     "rule_set": _("rule changed"),
     "appointment_booked": _("appointment booked"),
     "call_registered": _("service call registered"),
+    "report_saved": _("service report saved"),
+    "report_signed": _("signed by the customer"),
+    "extra_work_authorised": _("extra work authorised by the customer"),
+    "serviced": _("serviced"),
 }
 
 

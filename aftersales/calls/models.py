@@ -62,6 +62,7 @@ class ServiceOrder(models.Model):
         TRAVELLING = "travelling", _("on the way")
         ON_SITE = "on_site", _("on site")
         COMPLETED = "completed", _("work done")
+        TAKE_BACK = "take_back", _("taken back to the workshop")
         CLOSED = "closed", _("closed")
         CANCELLED = "cancelled", _("cancelled")
 
@@ -125,6 +126,18 @@ class ServiceOrder(models.Model):
     travel_started_at = models.DateTimeField(_("left for the site"), null=True, blank=True)
     arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     completed_at = models.DateTimeField(_("work done"), null=True, blank=True)
+    settlement = models.CharField(
+        _("money"),
+        max_length=16,
+        choices=[
+            ("pending", _("to settle")),
+            ("none_due", _("nothing to charge")),
+            ("paid", _("paid on site")),
+            ("invoiced", _("invoice requested")),
+            ("waived", _("waived (approved)")),
+        ],
+        default="pending",
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -154,7 +167,81 @@ OPEN_ORDER_STATES = (
     ServiceOrder.State.TRAVELLING,
     ServiceOrder.State.ON_SITE,
     ServiceOrder.State.COMPLETED,
+    ServiceOrder.State.TAKE_BACK,
 )
+
+
+class Opinion(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("very satisfied")
+    SATISFIED = "satisfied", _("satisfied")
+    FAIR = "fair", _("fair")
+    UNSATISFIED = "unsatisfied", _("unsatisfied")
+
+
+class OldPartDisposal(models.TextChoices):
+    CUSTOMER_KEEPS = "customer_keeps", _("customer keeps it")
+    RETURN_TO_SERVICE = "return", _("returned to the service department")
+    SCRAP = "scrap", _("scrapped on site")
+
+
+class ServiceReport(models.Model):
+    """The service report (售后服务报告单): complete only with cause, solution, parts and the
+    customer's opinion, signed by the customer."""
+
+    order = models.OneToOneField(ServiceOrder, on_delete=models.PROTECT, related_name="report")
+    fault_category = models.ForeignKey(
+        "catalog.FaultCategory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fault category"),
+    )
+    diagnosis = models.TextField(_("diagnosis"), blank=True)
+    cause = models.TextField(_("fault cause"), blank=True)
+    solution = models.TextField(_("solution"), blank=True)
+    labour_minutes = models.PositiveIntegerField(_("labour (minutes)"), default=0)
+    no_parts_used = models.BooleanField(_("no parts replaced"), default=False)
+    extra_work = models.TextField(_("extra work found"), blank=True)
+    extra_work_authorised_at = models.DateTimeField(_("extra work authorised"), null=True, blank=True)
+    customer_opinion = models.CharField(
+        _("customer's opinion"), max_length=20, choices=Opinion.choices, blank=True
+    )
+    customer_comment = models.TextField(_("customer's comment"), blank=True)
+    signed_by = models.CharField(_("signed by"), max_length=100, blank=True)
+    signature = models.TextField(_("signature"), blank=True, help_text=_("SVG path data drawn on screen"))
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    fixed = models.BooleanField(_("fixed on site"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("service report")
+        verbose_name_plural = _("service reports")
+
+    def __str__(self) -> str:
+        return f"{self.order.number} report"
+
+
+class ReportPart(models.Model):
+    report = models.ForeignKey(ServiceReport, on_delete=models.CASCADE, related_name="parts")
+    part = models.ForeignKey(
+        "catalog.Part", on_delete=models.PROTECT, related_name="+", verbose_name=_("part")
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    old_part = models.CharField(
+        _("old part"),
+        max_length=20,
+        choices=OldPartDisposal.choices,
+        default=OldPartDisposal.RETURN_TO_SERVICE,
+    )
+
+    class Meta:
+        verbose_name = _("part used")
+        verbose_name_plural = _("parts used")
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="calls_reportpart_quantity")]
+
+    def __str__(self) -> str:
+        return f"{self.part_id} × {self.quantity}"
 
 
 class ServiceCall(models.Model):

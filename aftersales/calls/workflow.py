@@ -9,10 +9,11 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aftersales.access.policy import Access
 from aftersales.audit.services import event_record
-from aftersales.calls.models import ServiceOrder
+from aftersales.calls.models import ServiceOrder, ServiceReport
 from aftersales.common.errors import InvalidInput, NotFound, PermissionDenied
 from aftersales.common.transitions import Step, TransitionTable, transition
 from aftersales.notifications.services import notify
@@ -24,6 +25,58 @@ from aftersales.sla.services import clock_assign, clock_cancel, clock_replace, c
 OS = ServiceOrder.State
 ARRIVAL_CODES = ("arrival_urban", "arrival_suburban", "arrival_same_day", "arrival_appointment")
 
+
+def report_missing(report: ServiceReport | None) -> list[str]:
+    """What a report still lacks before the order can be completed (field names)."""
+    if report is None:
+        return ["cause", "solution", "parts", "customer_opinion", "signature"]
+    missing = []
+    if not report.cause.strip():
+        missing.append("cause")
+    if not report.solution.strip():
+        missing.append("solution")
+    if not report.no_parts_used and not report.parts.exists():
+        missing.append("parts")
+    if not report.customer_opinion:
+        missing.append("customer_opinion")
+    if not report.signature or not report.signed_by.strip():
+        missing.append("signature")
+    return missing
+
+
+MISSING_LABELS = {
+    "cause": gettext_lazy("fault cause"),
+    "solution": gettext_lazy("solution"),
+    "parts": gettext_lazy("parts replaced (or “no parts replaced”)"),
+    "customer_opinion": gettext_lazy("customer's opinion"),
+    "signature": gettext_lazy("customer's signature"),
+}
+
+
+def _report_complete(order: ServiceOrder, *, by: object) -> str | None:
+    report = ServiceReport.objects.filter(order=order).first()
+    missing = report_missing(report)
+    if missing:
+        return _("The service report is incomplete: %(m)s.") % {
+            "m": ", ".join(str(MISSING_LABELS[m]) for m in missing)
+        }
+    return None
+
+
+def _settled(order: ServiceOrder, *, by: object) -> str | None:
+    if order.settlement == "pending":
+        return _("The money is not settled: record the payment, the invoice request, or an approved waiver.")
+    return None
+
+
+_ON_SITE_STEPS: TransitionTable = {
+    (OS.ON_SITE, OS.COMPLETED): Step(label="work done", guards=(_report_complete,)),
+    (OS.ON_SITE, OS.ASSIGNED): Step(label="not fixed: new appointment", needs_reason=True),
+    (OS.ON_SITE, OS.TAKE_BACK): Step(label="not fixed: take back to the workshop", needs_reason=True),
+    (OS.COMPLETED, OS.CLOSED): Step(label="close", guards=(_settled,)),
+}
+
+
 ORDER_TRANSITIONS: TransitionTable = {
     (OS.OPEN, OS.ASSIGNED): Step(label="assign", event_kind="assigned"),
     (OS.ASSIGNED, OS.ASSIGNED): Step(label="reassign", event_kind="assigned", needs_reason=True),
@@ -33,6 +86,7 @@ ORDER_TRANSITIONS: TransitionTable = {
     (OS.TRAVELLING, OS.ASSIGNED): Step(label="reassign", event_kind="assigned", needs_reason=True),
     (OS.OPEN, OS.CANCELLED): Step(label="cancel", needs_reason=True),
     (OS.ASSIGNED, OS.CANCELLED): Step(label="cancel", needs_reason=True),
+    **_ON_SITE_STEPS,
 }
 
 

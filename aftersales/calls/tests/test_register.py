@@ -94,32 +94,6 @@ def test_s11_second_call_is_linked_to_the_open_order(world: World, unit: Unit) -
     assert Clock.objects.filter(code="arrival_urban").count() == 1  # the clock is not restarted
 
 
-@pytest.mark.parametrize(("day", "repeat"), [("2025-06-20", True), ("2025-07-05", False)])
-def test_s10_repeat_repair_within_90_days(
-    world: World, unit: Unit, no_power: FaultCategory, day: str, repeat: bool
-) -> None:
-    first = register(
-        world,
-        unit_id=unit.pk,
-        fault_category_id=no_power.pk,
-        fault_description="不通电",
-        received_at=t("2025-03-31T09:00"),
-    )
-    # Until the on-site flow records completion, mark the first order repaired on 2025-04-01.
-    ServiceOrder.objects.filter(pk=first.order.pk).update(  # type: ignore[attr-defined]
-        state=ServiceOrder.State.CLOSED, completed_at=t("2025-04-01T15:00"), closed_at=t("2025-04-01T16:00")
-    )
-    again = register(
-        world,
-        unit_id=unit.pk,
-        fault_category_id=no_power.pk,
-        fault_description="又不通电",
-        received_at=t(f"{day}T09:00"),
-    )
-    assert again.call.is_repeat is repeat  # type: ignore[attr-defined]
-    assert (again.order.repeat_of_id == first.order.pk) is repeat  # type: ignore[attr-defined]
-
-
 def test_written_channel_starts_the_reply_clock(world: World) -> None:
     result = register(
         world,
