@@ -21,6 +21,7 @@ urlpatterns = [
     path("audit/", include("aftersales.audit.urls")),
     path("sla/", include("aftersales.sla.urls")),
     path("installed/", include("aftersales.installed.urls")),
+    path("calls/", include("aftersales.calls.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -15,6 +15,7 @@ NAV = [
     # (url name, label, icon, permission)
     ("home", _("My work"), "house", "home.view"),
     ("customers:list", _("Customers"), "building", "customers.view"),
+    ("calls:list", _("Calls"), "telephone", "calls.view"),
     ("installed:units", _("Installed base"), "hdd-stack", "installed.view"),
     ("org:people", _("People"), "people", "people.view"),
     ("sla:clocks", _("Deadlines"), "stopwatch", "sla.view"),
