@@ -152,6 +152,9 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
         _customers(branches, dealers, admin, created)
         _portal_users(dealers, admin, created)
         created["clocks"] = _clocks()
+        from aftersales.demo.installed import load_installed
+
+        created.update(load_installed(admin=admin))
     return created
 
 
