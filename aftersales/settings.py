@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "aftersales.sla",
     "aftersales.installed",
     "aftersales.calls",
+    "aftersales.charges",
     "aftersales.jobs",
     "aftersales.demo",
     "aftersales.web",

@@ -97,6 +97,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "calls.register": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.TECHNICIAN}),
     "orders.dispatch": frozenset({R.ADMIN, R.SUPERVISOR, R.MANAGER}),
+    "quotes.view": frozenset(
+        {R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.ACCOUNTANT, R.EXECUTIVE, R.TECHNICIAN}
+    ),
+    "quotes.edit": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.TECHNICIAN}),
 }
 
 ALL: Literal["all"] = "all"
