@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from aftersales.access.policy import Access, get_scoped, scope
 from aftersales.audit.models import Event
+from aftersales.common.errors import NotFound
 from aftersales.installed.models import ServiceContract, Site, Unit
 
 UNIT_SCOPE = {"branch_field": "branch", "customer_field": "customer", "dealer_field": "dealer"}
@@ -15,7 +16,13 @@ CONTRACT_SCOPE = {"branch_field": "branch", "customer_field": "customer", "deale
 
 
 def units_visible(*, access: Access) -> QuerySet[Unit]:
-    return scope(Unit.objects.all(), access, "installed.view", **UNIT_SCOPE)
+    """Staff by branch; technicians the units of orders assigned to them; portal users their own."""
+    qs = scope(
+        Unit.objects.all(), access, "installed.view", owner_fields=("orders__technician",), **UNIT_SCOPE
+    )
+    if access.owner_branches_for("installed.view"):
+        qs = qs.filter(pk__in=qs.values("pk"))  # the join to orders must not repeat units
+    return qs
 
 
 def units_search(
@@ -56,9 +63,17 @@ def units_search(
     return qs.order_by("-id")
 
 
+def _one(qs: QuerySet[Unit]) -> Unit:
+    unit = qs.first()
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
 def unit_get(*, access: Access, pk: int) -> Unit:
-    return get_scoped(
-        Unit.objects.select_related(
+    return _one(
+        units_visible(access=access)
+        .select_related(
             "product_model",
             "product_model__product_line",
             "customer",
@@ -67,21 +82,16 @@ def unit_get(*, access: Access, pk: int) -> Unit:
             "dealer",
             "contract",
             "warranty_rule",
-        ),
-        access,
-        "installed.view",
-        lookup={"pk": pk},
-        **UNIT_SCOPE,
+        )
+        .filter(pk=pk)
     )
 
 
 def unit_by_serial(*, access: Access, serial: str) -> Unit:
-    return get_scoped(
-        Unit.objects.select_related("product_model", "customer", "branch", "contract", "warranty_rule"),
-        access,
-        "installed.view",
-        lookup={"serial__iexact": serial.strip()},
-        **UNIT_SCOPE,
+    return _one(
+        units_visible(access=access)
+        .select_related("product_model", "customer", "branch", "contract", "warranty_rule")
+        .filter(serial__iexact=serial.strip())
     )
 
 

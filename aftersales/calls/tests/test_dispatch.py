@@ -176,3 +176,15 @@ def test_appointment_agreed_by_us_keeps_the_limit(world: World, order: ServiceOr
     )
     assert states["arrival_appointment"] == ClockState.MET
     assert states["arrival_urban"] == ClockState.BREACHED  # our own late slot is late against the limit
+
+
+def test_technician_sees_the_unit_of_an_assigned_order_only(world: World, order: ServiceOrder) -> None:
+    from aftersales.installed.selectors import units_visible
+
+    tech = world.users["sh_tech"]
+    assert not units_visible(access=access_for(tech)).exists()
+    assign(world, order, "sh_tech")
+    assert list(units_visible(access=access_for(tech))) == [order.unit]
+    page = world.client("sh_tech").get(f"/installed/units/{order.unit_id}/")
+    assert page.status_code == 200
+    assert world.client("hz_tech").get(f"/installed/units/{order.unit_id}/").status_code == 404
