@@ -20,7 +20,7 @@ from aftersales.calls.forms import CallForm
 from aftersales.calls.lookup import Selection, intake_lookup, intake_selection
 from aftersales.calls.models import ServiceCall
 from aftersales.calls.selectors import calls_register_page, calls_visible
-from aftersales.calls.services import CallResult, call_register
+from aftersales.calls.services import WRITTEN_CHANNELS, CallResult, call_register
 from aftersales.common.errors import InvalidInput
 from aftersales.common.excel import xlsx_response
 from aftersales.common.paging import keyset_page, parse_before
@@ -283,5 +283,6 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unit_url": unit_url(call.unit_id) if call.unit_id else "",
             "events": events_for_subject(subject=call),
             "can_register": access.can("calls.register", call.branch_id),
+            "reply_clock": call.channel in WRITTEN_CHANNELS,
         },
     )
