@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from aftersales.access.policy import ALL, Access
 from aftersales.calls.models import OPEN_ORDER_STATES, ServiceOrder
+from aftersales.calls.services import register_branches
 from aftersales.customers.models import Customer
 from aftersales.installed.models import Unit
 from aftersales.installed.services import warranty_status
@@ -33,7 +34,7 @@ class Selection:
 
 def _branch_filter(access: Access, field: str = "branch_id") -> Q | None:
     """``None`` when every branch is allowed; an empty match when none is."""
-    branches = access.branches_for("calls.register")
+    branches = register_branches(access)
     if branches == ALL:
         return None
     return Q(**{f"{field}__in": sorted(branches)})

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.access.policy import Access
+from aftersales.access.policy import ALL, Access
 from aftersales.audit.services import event_record
 from aftersales.calls.models import (
     OPEN_ORDER_STATES,
@@ -36,6 +37,20 @@ from aftersales.sla.services import clock_start
 
 # Channels where the customer is not answered in the same conversation: the 24-hour reply clock runs.
 WRITTEN_CHANNELS = frozenset({Channel.LETTER, Channel.EMAIL, Channel.PORTAL, Channel.DEALER})
+
+
+def register_branches(access: Access) -> Literal["all"] | frozenset[int]:
+    """Branches where the person may register calls: agents and supervisors for their branches,
+    technicians for their own branch too (a fault found on site), head office for all."""
+    full = access.branches_for("calls.register")
+    if full == ALL:
+        return ALL
+    return full | access.owner_branches_for("calls.register")
+
+
+def _may_register(access: Access, branch_id: int) -> bool:
+    branches = register_branches(access)
+    return branches == ALL or branch_id in branches
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +111,7 @@ def _validate(
     )
     if customer is None:
         errors.setdefault("customer_id", [_("Choose the customer (look up by phone, serial or name).")])
-    elif not access.can("calls.register", customer.branch_id):
+    elif not _may_register(access, customer.branch_id):
         errors["customer_id"] = [_("This customer belongs to a branch you do not serve.")]
     elif unit is not None and unit.customer_id != customer.pk:
         errors["unit_id"] = [_("This unit belongs to another customer (%(c)s).") % {"c": unit.customer}]

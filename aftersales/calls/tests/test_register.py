@@ -164,3 +164,17 @@ def test_other_branch_cannot_register_and_bad_choices_are_named(world: World) ->
     with pytest.raises(InvalidInput) as exc:
         register(world, customer_id=world.sh_customer.pk, fault_description="x", channel="pigeon")
     assert "phone" in exc.value.fields["channel"][0]
+
+
+def test_technician_registers_a_fault_found_on_site_in_own_branch(world: World, unit: Unit) -> None:
+    result = register(
+        world,
+        "sh_tech",
+        unit_id=unit.pk,
+        channel="technician",
+        fault_description="巡检发现漏油",
+        received_at=t("2025-03-03T09:00"),
+    )
+    assert result.call.channel == "technician" and result.order is not None  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInput):
+        register(world, "hz_tech", unit_id=unit.pk, channel="technician", fault_description="x")
