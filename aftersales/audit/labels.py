@@ -44,6 +44,7 @@ EVENT_LABELS = {
     "report_signed": _("signed by the customer"),
     "extra_work_authorised": _("extra work authorised by the customer"),
     "serviced": _("serviced"),
+    "contract_notice": _("contract expiry notice due"),
 }
 
 

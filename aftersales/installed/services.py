@@ -330,3 +330,67 @@ def unit_attach_contract(*, unit_id: int, contract_id: int | None, access: Acces
         kind="updated", subject=unit, actor=by, data={"changes": {"contract_id": [before, contract_id]}}
     )
     return unit
+
+
+def contracts_housekeeping(*, today: dt.date | None = None) -> dict[str, int]:
+    """Idempotent, safe on many workers: each contract is claimed by a conditional update.
+
+    * In force and ending within the notice period (``contract_notice`` policy: 1 month): the
+      expiry notice is due — the branch's manager and supervisors are told to pursue renewal, once.
+    * In force and past its end: expired.
+    """
+    from aftersales.notifications.services import notify
+    from aftersales.org.models import RoleAssignment
+    from aftersales.sla.models import ClockPolicy
+
+    today = today or timezone.localdate()
+    policy = ClockPolicy.objects.filter(code="contract_notice", scope_key="default", active=True).first()
+    months = int(policy.amount) if policy is not None else 1
+    noticed = expired = 0
+    due = ServiceContract.objects.filter(
+        state=C.ACTIVE,
+        notice_sent_on__isnull=True,
+        ends_on__gte=today,
+        ends_on__lte=add_months(today, months),
+    )
+    for contract in due.select_related("customer", "branch"):
+        with transaction.atomic():
+            # the claim: only one worker turns notice_sent_on from NULL to today
+            if not ServiceContract.objects.filter(pk=contract.pk, notice_sent_on__isnull=True).update(
+                notice_sent_on=today
+            ):
+                continue
+            event_record(
+                kind="contract_notice",
+                subject=contract,
+                actor=None,
+                to_value=contract.ends_on.isoformat(),
+                data={"customer": contract.customer.name, "ends_on": contract.ends_on.isoformat()},
+            )
+            people = [
+                ra.user
+                for ra in RoleAssignment.objects.select_related("user").filter(
+                    branch_id=contract.branch_id, role__in=("manager", "supervisor"), user__is_active=True
+                )
+            ]
+            notify(
+                recipients=people,
+                kind="contract_notice",
+                title=_("Contract %(n)s of %(c)s ends on %(d)s: send the expiry notice and pursue renewal")
+                % {"n": contract.number, "c": contract.customer.name, "d": contract.ends_on.isoformat()},
+                subject_type="installed.servicecontract",
+                subject_id=contract.pk,
+            )
+            noticed += 1
+    for contract in ServiceContract.objects.filter(state=C.ACTIVE, ends_on__lt=today):
+        with transaction.atomic():
+            if ServiceContract.objects.filter(pk=contract.pk, state=C.ACTIVE).update(state=C.EXPIRED):
+                event_record(
+                    kind="state_changed",
+                    subject=contract,
+                    actor=None,
+                    from_value=C.ACTIVE,
+                    to_value=C.EXPIRED,
+                )
+                expired += 1
+    return {"noticed": noticed, "expired": expired}

@@ -166,3 +166,29 @@ def test_contract_makes_calls_contract_service(world: World, model: ProductModel
             access=access_for(manager),
             by=manager,
         )
+
+
+def test_contract_expiry_notice_once_and_expiry(world: World) -> None:
+    from aftersales.installed.services import contracts_housekeeping
+    from aftersales.notifications.models import Notification
+
+    manager = world.users["sh_manager"]
+    contract = contract_create(
+        data=ContractData(
+            customer_id=world.sh_customer.pk, starts_on=dt.date(2025, 1, 1), ends_on=dt.date(2025, 12, 31)
+        ),
+        access=access_for(manager),
+        by=manager,
+    )
+    contract_transition(
+        contract_id=contract.pk, to=ServiceContract.State.ACTIVE, access=access_for(manager), by=manager
+    )
+    assert contracts_housekeeping(today=dt.date(2025, 11, 29)) == {"noticed": 0, "expired": 0}
+    assert contracts_housekeeping(today=dt.date(2025, 11, 30)) == {"noticed": 1, "expired": 0}
+    assert contracts_housekeeping(today=dt.date(2025, 12, 1)) == {"noticed": 0, "expired": 0}  # once
+    assert set(
+        Notification.objects.filter(kind="contract_notice").values_list("recipient__username", flat=True)
+    ) == {"sh_manager", "sh_supervisor"}
+    assert contracts_housekeeping(today=dt.date(2026, 1, 1)) == {"noticed": 0, "expired": 1}
+    contract.refresh_from_db()
+    assert contract.state == ServiceContract.State.EXPIRED
