@@ -351,9 +351,11 @@ def contracts_housekeeping(*, today: dt.date | None = None) -> dict[str, int]:
         state=C.ACTIVE,
         notice_sent_on__isnull=True,
         ends_on__gte=today,
-        ends_on__lte=add_months(today, months),
+        ends_on__lte=add_months(today, months + 1),
     )
     for contract in due.select_related("customer", "branch"):
+        if add_months(contract.ends_on, -months) > today:  # the notice date: expiry minus the period
+            continue
         with transaction.atomic():
             # the claim: only one worker turns notice_sent_on from NULL to today
             if not ServiceContract.objects.filter(pk=contract.pk, notice_sent_on__isnull=True).update(
