@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersales.calls import views
+from aftersales.calls import dispatch_views, order_views, views
 
 app_name = "calls"
 urlpatterns = [
@@ -9,4 +9,12 @@ urlpatterns = [
     path("new/", views.call_new, name="new"),
     path("new/lookup/", views.call_lookup, name="lookup"),
     path("<int:pk>/", views.call_detail, name="detail"),
+    path("board/", dispatch_views.board, name="board"),
+    path("board/orders/<int:pk>/assign/", dispatch_views.board_assign, name="board_assign"),
+    path("board/orders/<int:pk>/appointment/", dispatch_views.board_appointment, name="board_appointment"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order"),
+    path("orders/<int:pk>/settle/", order_views.order_settle_view, name="order_settle"),
+    path("orders/<int:pk>/close/", order_views.order_close_view, name="order_close"),
+    path("orders/<int:pk>/onsite/", order_views.onsite, name="onsite"),
+    path("orders/<int:pk>/report.pdf", order_views.report_pdf, name="report_pdf"),
 ]
