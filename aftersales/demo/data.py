@@ -155,6 +155,9 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
         from aftersales.demo.installed import load_installed
 
         created.update(load_installed(admin=admin))
+        from aftersales.demo.service_flow import load_service_history
+
+        created.update(load_service_history())
     return created
 
 
