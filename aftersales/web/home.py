@@ -348,3 +348,82 @@ def _my_open_clocks(user: User, access: Access) -> Panel:
         link_label=_("All my deadlines"),
         count=len(clocks),
     )
+
+
+# --- service orders ----------------------------------------------------------------------------
+
+
+@register(Role.TECHNICIAN)
+def _my_orders_today(user: User, access: Access) -> Panel:
+    """The technician's open orders (today's appointments first), each linked to the on-site page."""
+    from aftersales.calls.models import ServiceOrder
+
+    states = ("assigned", "travelling", "on_site")
+    orders = list(
+        ServiceOrder.objects.filter(technician_id=user.pk, state__in=states)
+        .select_related("customer", "branch")
+        .order_by("appointment_start", "assigned_at", "pk")[:20]
+    )
+    items = []
+    for o in orders:
+        when = ""
+        if o.appointment_start is not None:
+            when = f"{timezone.localtime(o.appointment_start):%m-%d %H:%M} · "
+        items.append(
+            WorkItem(
+                title=f"{o.number} · {o.customer.name}",
+                detail=when + (o.address or o.fault_description[:60]),
+                url=reverse("calls:onsite", args=[o.pk]),
+                badge=str(o.get_state_display()),
+                tone="primary" if o.state == "on_site" else "secondary",
+            )
+        )
+    return Panel(
+        key="my_orders",
+        title=_("My orders today"),
+        items=items,
+        empty=_("No order is assigned to you."),
+        count=len(items),
+    )
+
+
+@register(Role.SUPERVISOR)
+@register(Role.MANAGER)
+def _dispatch_waiting(user: User, access: Access) -> Panel:
+    from aftersales.calls.models import ServiceOrder
+
+    visible = access.branches_for("orders.dispatch")
+    qs = ServiceOrder.objects.filter(state="open")
+    if visible != "all":
+        qs = qs.filter(branch_id__in=sorted(visible))
+    return Panel(
+        key="dispatch_waiting",
+        title=_("Orders waiting for a technician"),
+        items=[
+            WorkItem(title=f"{o.number} · {o.customer.name}", url=reverse("calls:order", args=[o.pk]))
+            for o in qs.select_related("customer").order_by("opened_at", "pk")[:8]
+        ],
+        empty=_("Every order has a technician."),
+        link=reverse("calls:board"),
+        link_label=_("Dispatch board"),
+        count=qs.count(),
+    )
+
+
+@register(Role.ACCOUNTANT)
+def _invoices_to_issue(user: User, access: Access) -> Panel:
+    from aftersales.calls.selectors import orders_visible
+
+    qs = orders_visible(access=access).filter(settlement="invoiced")
+    return Panel(
+        key="invoices_to_issue",
+        title=_("Invoices to issue"),
+        items=[
+            WorkItem(title=f"{o.number} · {o.customer.name}", url=reverse("calls:order", args=[o.pk]))
+            for o in qs.order_by("pk")[:8]
+        ],
+        empty=_("No invoice to issue."),
+        link=reverse("charges:accounts"),
+        link_label=_("Invoices and payments"),
+        count=qs.count(),
+    )
