@@ -273,11 +273,9 @@ def _onsite_page(
         "opinion": (posted.get("opinion", "") if posted is not None else "")
         or (report.customer_opinion if report else ""),
         "signed_by": (posted.get("signed_by", "") if posted is not None else "")
-        or (
-            report.signed_by
-            if report
-            else order.calls.order_by("pk").values_list("contact_name", flat=True).first() or ""
-        ),
+        or (report.signed_by if report else "")
+        or order.calls.order_by("pk").values_list("contact_name", flat=True).first()
+        or "",
         "comment": posted.get("comment", "")
         if posted is not None
         else (report.customer_comment if report else ""),
