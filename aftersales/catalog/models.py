@@ -56,7 +56,7 @@ class Part(models.Model):
     code = models.CharField(_("part number"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=150)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
-    unit = models.CharField(_("unit"), max_length=16, default="个")
+    unit = models.CharField(_("unit of measure"), max_length=16, default="个")
     cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0)
     price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2, default=0)
     product_lines = models.ManyToManyField(

@@ -91,8 +91,8 @@ class UnitForm(forms.Form):
 
 class ContractForm(forms.Form):
     customer_id = forms.TypedChoiceField(label=_("customer"), coerce=int)
-    starts_on = forms.DateField(label=_("from"), widget=DATE)
-    ends_on = forms.DateField(label=_("until"), widget=DATE)
+    starts_on = forms.DateField(label=_("valid from"), widget=DATE)
+    ends_on = forms.DateField(label=_("valid until"), widget=DATE)
     fee = forms.DecimalField(label=_("fee"), max_digits=12, decimal_places=2, initial=Decimal(0))
     visits_per_year = forms.IntegerField(label=_("maintenance visits a year"), initial=2)
     covers_parts = forms.BooleanField(label=_("parts covered"), required=False, initial=True)

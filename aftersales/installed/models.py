@@ -49,8 +49,8 @@ class ServiceContract(models.Model):
     branch = models.ForeignKey(
         "org.Branch", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
     )
-    starts_on = models.DateField(_("from"))
-    ends_on = models.DateField(_("until"))
+    starts_on = models.DateField(_("valid from"))
+    ends_on = models.DateField(_("valid until"))
     fee = models.DecimalField(_("fee"), max_digits=12, decimal_places=2, default=0)
     covers_parts = models.BooleanField(_("parts covered"), default=True)
     covers_labour = models.BooleanField(_("labour covered"), default=True)

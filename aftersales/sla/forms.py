@@ -51,7 +51,7 @@ class BranchDayForm(StyledForm):
     """A branch's own exception for one day: closed, working (optionally with its own hours), or none."""
 
     MODES = [
-        ("closed", _("closed")),
+        ("closed", _("closed (no work)")),
         ("open", _("working")),
         ("clear", _("as the official calendar")),
     ]
@@ -117,7 +117,7 @@ class PolicyForm(StyledForm):
 
     kind = forms.ChoiceField(label=_("time"), choices=ClockKind.choices)
     amount = forms.DecimalField(label=_("amount"), max_digits=8, decimal_places=2, min_value=Decimal(0))
-    unit = forms.ChoiceField(label=_("unit"), choices=DurationUnit.choices)
+    unit = forms.ChoiceField(label=_("time unit"), choices=DurationUnit.choices)
     start_rule = forms.ChoiceField(label=_("starts"), choices=StartRule.choices)
     limit_amount = forms.DecimalField(
         label=_("hard limit"),
