@@ -64,7 +64,9 @@ SYMPTOMS = [
     "漏油严重",
 ]
 OPINIONS = ["very_satisfied"] * 5 + ["satisfied"] * 4 + ["fair"]
-SIGNATURE = "M10 40 L 22 18 L 34 12 L 46 22 L 58 40 L 72 52 L 86 44 L 98 30 L 112 38 L 126 48 M 140 45 L 170 20"
+SIGNATURE = (
+    "M10 40 L 22 18 L 34 12 L 46 22 L 58 40 L 72 52 L 86 44 L 98 30 L 112 38 L 126 48 M 140 45 L 170 20"
+)
 
 
 def _at(branch: Branch, day: dt.date, hour: int, minute: int) -> dt.datetime:
