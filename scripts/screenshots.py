@@ -27,7 +27,10 @@ DEFAULT_SHOTS = [
     ("sla-policies", "admin", "/sla/policies/"),
     ("sla-report", "executive", "/sla/reports/"),
     ("notifications", "supervisor", "/notifications/"),
-    ("customer-clocks", "supervisor", "/customers/?q=%E4%B8%8A%E6%B5%B7"),
+    ("calls-register", "agent", "/calls/?day="),
+    ("call-intake", "agent", "/calls/new/?q=DEMO-LS-20"),
+    ("dispatch-board", "supervisor", "/calls/board/?branch=SH"),
+    ("units", "agent", "/installed/units/"),
 ]
 
 
