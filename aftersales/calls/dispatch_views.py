@@ -21,7 +21,13 @@ from django.views.decorators.http import require_POST
 
 from aftersales.access.policy import Access, access_for
 from aftersales.calls.models import ServiceOrder
-from aftersales.calls.workflow import ARRIVAL_CODES, OS, order_assign, order_book_appointment, technicians_for
+from aftersales.calls.workflow import (
+    ARRIVAL_CODES,
+    OS,
+    order_assign,
+    order_book_appointment,
+    technicians_for_orders,
+)
 from aftersales.common.errors import DomainError
 from aftersales.org.models import Branch, User
 from aftersales.org.roles import Role
@@ -101,11 +107,12 @@ def board_context(
     now = timezone.now()
     today = timezone.localdate(now, tz)
     base = ServiceOrder.objects.filter(branch=branch).select_related(
-        "customer", "zone", "unit__product_model", "technician", "fault_category", "branch"
+        "customer", "zone", "unit__product_model__product_line", "technician", "fault_category", "branch"
     )
     waiting = list(base.filter(state=OS.OPEN).order_by("opened_at", "pk"))
     active = list(base.filter(state__in=ACTIVE).order_by("appointment_start", "assigned_at", "pk"))
     clocks = _arrival_clocks([o.pk for o in waiting + active])
+    eligible = technicians_for_orders(waiting + active, today)
     errors = errors or {}
 
     def item(order: ServiceOrder) -> BoardOrder:
@@ -113,7 +120,7 @@ def board_context(
             order=order,
             clock=clocks.get(order.pk),
             carried_over=timezone.localdate(order.opened_at, tz) < today,
-            choices=technicians_for(order, today),
+            choices=eligible.get(order.pk, []),
             errors=errors.get(order.pk, {}),
             message=message if order.pk in errors else "",
         )

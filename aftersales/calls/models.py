@@ -325,6 +325,7 @@ class ServiceCall(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["branch", "-received_at"], name="calls_call_branch_received"),
+            models.Index(fields=["received_at"], name="calls_call_received"),
             models.Index(fields=["phone"], name="calls_call_phone"),
             models.Index(fields=["unit", "-received_at"], name="calls_call_unit"),
         ]

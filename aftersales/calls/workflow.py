@@ -128,16 +128,45 @@ def technician_problem(order: ServiceOrder, technician: User, on: dt.date) -> st
 
 def technicians_for(order: ServiceOrder, on: dt.date) -> list[tuple[User, str | None]]:
     """The branch's technicians with the reason each cannot take the order (None: eligible)."""
-    users = (
-        User.objects.filter(
-            role_assignments__role=Role.TECHNICIAN,
-            role_assignments__branch_id=order.branch_id,
-            is_active=True,
-        )
-        .distinct()
-        .order_by("name", "username")
+    return technicians_for_orders([order], on).get(order.pk, [])
+
+
+def technicians_for_orders(
+    orders: list[ServiceOrder], on: dt.date
+) -> dict[int, list[tuple[User, str | None]]]:
+    """The same for many orders in a constant number of queries (the dispatch board).
+
+    Gives the same answers as :func:`technician_problem`, which guards the assignment itself.
+    """
+    branch_ids = {o.branch_id for o in orders}
+    techs: dict[int, list[User]] = {b: [] for b in branch_ids}
+    for ra in (
+        RoleAssignment.objects.filter(role=Role.TECHNICIAN, branch_id__in=branch_ids, user__is_active=True)
+        .select_related("user")
+        .order_by("user__name", "user__username")
+    ):
+        if all(u.pk != ra.user_id for u in techs[ra.branch_id]):
+            techs[ra.branch_id].append(ra.user)
+    everyone = {u.pk for users in techs.values() for u in users}
+    certified = set(
+        Certification.objects.filter(user_id__in=everyone, certified_on__lte=on)
+        .exclude(expires_on__lt=on)
+        .values_list("user_id", "product_line_id")
     )
-    return [(u, technician_problem(order, u, on)) for u in users]
+    out: dict[int, list[tuple[User, str | None]]] = {}
+    for order in orders:
+        line = order.unit.product_model.product_line if order.unit is not None else None
+        choices: list[tuple[User, str | None]] = []
+        for user in techs.get(order.branch_id, []):
+            problem = None
+            if line is not None and (user.pk, line.pk) not in certified:
+                problem = _("%(who)s is not certified for %(line)s.") % {
+                    "who": user.display_name,
+                    "line": line.name,
+                }
+            choices.append((user, problem))
+        out[order.pk] = choices
+    return out
 
 
 def _open_clocks(order: ServiceOrder) -> list[Clock]:
