@@ -324,3 +324,8 @@ api.add_router("/", calls_router)
 from aftersales.installed.api import router as installed_router  # noqa: E402
 
 api.add_router("/installed", installed_router)
+
+# --- quotes -------------------------------------------------------------------------------------------
+from aftersales.charges.api import router as charges_router  # noqa: E402
+
+api.add_router("/", charges_router)

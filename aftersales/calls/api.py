@@ -181,3 +181,195 @@ def orders_get(request: HttpRequest, order_id: int) -> Any:
     if order is None:
         raise NotFound()
     return order_out(order)
+
+
+# --- the order's workflow: the same services as the pages --------------------------------------------
+
+
+class AssignIn(Schema):
+    technician_id: int
+    reason: str = ""
+
+
+class AppointmentIn(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    customer_choice: bool = True
+
+
+class PartIn(Schema):
+    part_id: int
+    quantity: int = 1
+    old_part: str = "return"
+
+
+class ReportIn(Schema):
+    fault_category_id: int | None = None
+    diagnosis: str = ""
+    cause: str = ""
+    solution: str = ""
+    labour_minutes: int = 0
+    no_parts_used: bool = False
+    parts: list[PartIn] = []
+    extra_work: str = ""
+
+
+class SignIn(Schema):
+    signed_by: str
+    signature: str
+    opinion: str
+    comment: str = ""
+
+
+class NotFixedIn(Schema):
+    next_step: str
+    reason: str
+
+
+class SettleIn(Schema):
+    settlement: str
+    reason: str = ""
+
+
+def _visible_order(request: HttpRequest, order_id: int) -> ServiceOrder:
+    order = orders_visible(access=access_for(request.user)).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def _order_reply(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    return order_out(
+        orders_visible(access=access_for(request.user)).select_related("repeat_of").get(pk=order_id)
+    )
+
+
+@router.post("/orders/{order_id}/assign", response=OrderOut)
+def orders_assign(request: HttpRequest, order_id: int, payload: AssignIn) -> Any:
+    """Assign or reassign (with a reason) a technician of the branch certified for the product line."""
+    from aftersales.calls.workflow import order_assign
+
+    _visible_order(request, order_id)
+    order_assign(
+        order_id=order_id,
+        technician_id=payload.technician_id,
+        reason=payload.reason,
+        access=access_for(request.user),
+        by=_user(request),
+    )
+    return _order_reply(request, order_id)
+
+
+@router.post("/orders/{order_id}/appointment", response=OrderOut)
+def orders_appointment(request: HttpRequest, order_id: int, payload: AppointmentIn) -> Any:
+    from aftersales.calls.workflow import order_book_appointment
+
+    _visible_order(request, order_id)
+    order_book_appointment(
+        order_id=order_id,
+        start=payload.start,
+        end=payload.end,
+        customer_choice=payload.customer_choice,
+        access=access_for(request.user),
+        by=_user(request),
+    )
+    return _order_reply(request, order_id)
+
+
+@router.post("/orders/{order_id}/travel", response=OrderOut)
+def orders_travel(request: HttpRequest, order_id: int) -> Any:
+    from aftersales.calls.workflow import order_start_travel
+
+    _visible_order(request, order_id)
+    order_start_travel(order_id=order_id, access=access_for(request.user), by=_user(request))
+    return _order_reply(request, order_id)
+
+
+@router.post("/orders/{order_id}/arrive", response=OrderOut)
+def orders_arrive(request: HttpRequest, order_id: int) -> Any:
+    """The technician is on site: the arrival clock stops."""
+    from aftersales.calls.workflow import order_arrive
+
+    _visible_order(request, order_id)
+    order_arrive(order_id=order_id, access=access_for(request.user), by=_user(request))
+    return _order_reply(request, order_id)
+
+
+@router.put("/orders/{order_id}/report", response=OrderOut)
+def orders_report(request: HttpRequest, order_id: int, payload: ReportIn) -> Any:
+    from aftersales.calls.onsite import PartUse, ReportData, report_save
+
+    _visible_order(request, order_id)
+    data = payload.dict()
+    data["parts"] = [PartUse(**p) for p in data["parts"]]
+    report_save(
+        order_id=order_id, data=ReportData(**data), access=access_for(request.user), by=_user(request)
+    )
+    return _order_reply(request, order_id)
+
+
+@router.post("/orders/{order_id}/sign", response=OrderOut)
+def orders_sign(request: HttpRequest, order_id: int, payload: SignIn) -> Any:
+    from aftersales.calls.onsite import report_sign
+
+    _visible_order(request, order_id)
+    report_sign(
+        order_id=order_id,
+        signed_by=payload.signed_by,
+        signature=payload.signature,
+        opinion=payload.opinion,
+        comment=payload.comment,
+        access=access_for(request.user),
+        by=_user(request),
+    )
+    return _order_reply(request, order_id)
+
+
+@router.post("/orders/{order_id}/complete", response=OrderOut)
+def orders_complete(request: HttpRequest, order_id: int) -> Any:
+    """Work done: refused until the report is complete and signed."""
+    from aftersales.calls.onsite import order_complete
+
+    _visible_order(request, order_id)
+    order_complete(order_id=order_id, access=access_for(request.user), by=_user(request))
+    return _order_reply(request, order_id)
+
+
+@router.post("/orders/{order_id}/not-fixed", response=OrderOut)
+def orders_not_fixed(request: HttpRequest, order_id: int, payload: NotFixedIn) -> Any:
+    from aftersales.calls.onsite import order_not_fixed
+
+    _visible_order(request, order_id)
+    order_not_fixed(
+        order_id=order_id,
+        next_step=payload.next_step,
+        reason=payload.reason,
+        access=access_for(request.user),
+        by=_user(request),
+    )
+    return _order_reply(request, order_id)
+
+
+@router.post("/orders/{order_id}/settle", response=OrderOut)
+def orders_settle(request: HttpRequest, order_id: int, payload: SettleIn) -> Any:
+    from aftersales.calls.onsite import order_settle
+
+    _visible_order(request, order_id)
+    order_settle(
+        order_id=order_id,
+        settlement=payload.settlement,
+        reason=payload.reason,
+        access=access_for(request.user),
+        by=_user(request),
+    )
+    return _order_reply(request, order_id)
+
+
+@router.post("/orders/{order_id}/close", response=OrderOut)
+def orders_close(request: HttpRequest, order_id: int) -> Any:
+    """Close: only with a complete report and the money settled."""
+    from aftersales.calls.onsite import order_close
+
+    _visible_order(request, order_id)
+    order_close(order_id=order_id, access=access_for(request.user), by=_user(request))
+    return _order_reply(request, order_id)
