@@ -17,6 +17,7 @@ from ninja.responses import Status
 from ninja.security import HttpBearer, SessionAuth
 
 from aftersales.access.policy import access_for
+from aftersales.api.requests import request_user
 from aftersales.api.schemas import (
     BranchOut,
     CustomerIn,
@@ -50,13 +51,6 @@ class TokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise AuthenticationError()
-    return user
 
 
 api = NinjaAPI(
@@ -145,7 +139,7 @@ def token(request: HttpRequest, payload: TokenIn) -> Any:
 
 @auth_router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> Any:
-    user = _user(request)
+    user = request_user(request)
     access = access_for(user)
     grants = [
         GrantOut(role=a.role, branch=a.branch.code) for a in user.role_assignments.select_related("branch")
@@ -242,7 +236,7 @@ def customers_get(request: HttpRequest, customer_id: int) -> Any:
 @customers_router.post("", response={201: CustomerOut, **ERRORS})
 def customers_create(request: HttpRequest, payload: CustomerIn) -> Any:
     access = access_for(request.user)
-    customer = customer_create(data=CustomerData(**payload.dict()), access=access, by=_user(request))  # type: ignore[arg-type]
+    customer = customer_create(data=CustomerData(**payload.dict()), access=access, by=request_user(request))  # type: ignore[arg-type]
     return Status(201, _customer_out(customer_get(access=access, pk=customer.pk)))
 
 
@@ -253,7 +247,7 @@ def customers_update(request: HttpRequest, customer_id: int, payload: CustomerIn
         customer_id=customer_id,
         data=CustomerData(**payload.dict()),
         access=access,
-        by=_user(request),
+        by=request_user(request),
         reason=reason,
     )  # type: ignore[arg-type]
     return _customer_out(customer_get(access=access, pk=customer_id))

@@ -10,12 +10,12 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from aftersales.access.policy import access_for
+from aftersales.api.requests import request_user
 from aftersales.calls.models import ServiceCall, ServiceOrder
 from aftersales.calls.selectors import calls_register_page, calls_visible, orders_visible
 from aftersales.calls.services import CallData, call_register
 from aftersales.common.errors import NotFound
 from aftersales.common.paging import keyset_page
-from aftersales.org.models import User
 
 router = Router(tags=["calls"])
 
@@ -131,17 +131,11 @@ def order_out(o: ServiceOrder) -> dict[str, Any]:
     }
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @router.post("/calls", response={201: CallRegistered})
 def calls_create(request: HttpRequest, payload: CallIn) -> Any:
     """Register a call. A second call on a unit with an open order is linked to it (S11)."""
     access = access_for(request.user)
-    result = call_register(data=CallData(**payload.dict()), access=access, by=_user(request))
+    result = call_register(data=CallData(**payload.dict()), access=access, by=request_user(request))
     call = calls_visible(access=access).get(pk=result.call.pk)
     return Status(201, {"call": call_out(call), "order_number": result.order_number, "linked": result.linked})
 
@@ -255,7 +249,7 @@ def orders_assign(request: HttpRequest, order_id: int, payload: AssignIn) -> Any
         technician_id=payload.technician_id,
         reason=payload.reason,
         access=access_for(request.user),
-        by=_user(request),
+        by=request_user(request),
     )
     return _order_reply(request, order_id)
 
@@ -271,7 +265,7 @@ def orders_appointment(request: HttpRequest, order_id: int, payload: Appointment
         end=payload.end,
         customer_choice=payload.customer_choice,
         access=access_for(request.user),
-        by=_user(request),
+        by=request_user(request),
     )
     return _order_reply(request, order_id)
 
@@ -281,7 +275,7 @@ def orders_travel(request: HttpRequest, order_id: int) -> Any:
     from aftersales.calls.workflow import order_start_travel
 
     _visible_order(request, order_id)
-    order_start_travel(order_id=order_id, access=access_for(request.user), by=_user(request))
+    order_start_travel(order_id=order_id, access=access_for(request.user), by=request_user(request))
     return _order_reply(request, order_id)
 
 
@@ -291,7 +285,7 @@ def orders_arrive(request: HttpRequest, order_id: int) -> Any:
     from aftersales.calls.workflow import order_arrive
 
     _visible_order(request, order_id)
-    order_arrive(order_id=order_id, access=access_for(request.user), by=_user(request))
+    order_arrive(order_id=order_id, access=access_for(request.user), by=request_user(request))
     return _order_reply(request, order_id)
 
 
@@ -303,7 +297,7 @@ def orders_report(request: HttpRequest, order_id: int, payload: ReportIn) -> Any
     data = payload.dict()
     data["parts"] = [PartUse(**p) for p in data["parts"]]
     report_save(
-        order_id=order_id, data=ReportData(**data), access=access_for(request.user), by=_user(request)
+        order_id=order_id, data=ReportData(**data), access=access_for(request.user), by=request_user(request)
     )
     return _order_reply(request, order_id)
 
@@ -320,7 +314,7 @@ def orders_sign(request: HttpRequest, order_id: int, payload: SignIn) -> Any:
         opinion=payload.opinion,
         comment=payload.comment,
         access=access_for(request.user),
-        by=_user(request),
+        by=request_user(request),
     )
     return _order_reply(request, order_id)
 
@@ -331,7 +325,7 @@ def orders_complete(request: HttpRequest, order_id: int) -> Any:
     from aftersales.calls.onsite import order_complete
 
     _visible_order(request, order_id)
-    order_complete(order_id=order_id, access=access_for(request.user), by=_user(request))
+    order_complete(order_id=order_id, access=access_for(request.user), by=request_user(request))
     return _order_reply(request, order_id)
 
 
@@ -345,7 +339,7 @@ def orders_not_fixed(request: HttpRequest, order_id: int, payload: NotFixedIn) -
         next_step=payload.next_step,
         reason=payload.reason,
         access=access_for(request.user),
-        by=_user(request),
+        by=request_user(request),
     )
     return _order_reply(request, order_id)
 
@@ -360,7 +354,7 @@ def orders_settle(request: HttpRequest, order_id: int, payload: SettleIn) -> Any
         settlement=payload.settlement,
         reason=payload.reason,
         access=access_for(request.user),
-        by=_user(request),
+        by=request_user(request),
     )
     return _order_reply(request, order_id)
 
@@ -371,5 +365,5 @@ def orders_close(request: HttpRequest, order_id: int) -> Any:
     from aftersales.calls.onsite import order_close
 
     _visible_order(request, order_id)
-    order_close(order_id=order_id, access=access_for(request.user), by=_user(request))
+    order_close(order_id=order_id, access=access_for(request.user), by=request_user(request))
     return _order_reply(request, order_id)

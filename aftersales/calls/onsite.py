@@ -81,9 +81,7 @@ def report_save(*, order_id: int, data: ReportData, access: Access, by: User) ->
             errors[f"parts.{i}.quantity"] = [_("Line %(i)s: quantity from 1 to 999.") % {"i": i}]
         if use.old_part not in OldPartDisposal.values:
             errors[f"parts.{i}.old_part"] = [_("Allowed: %(v)s") % {"v": ", ".join(OldPartDisposal.values)}]
-    if errors:
-        name, messages = next(iter(errors.items()))
-        raise InvalidInput(f"{name}: {messages[0]}", fields=errors)
+    InvalidInput.check(errors)
     report, _created = ServiceReport.objects.get_or_create(order=order)
     if report.signed_at is not None:
         raise InvalidInput(
@@ -169,9 +167,7 @@ def report_sign(
         errors["signature"] = [_("Ask the customer to sign in the box.")]
     if report is not None and report.extra_work and report.extra_work_authorised_at is None:
         errors["extra_work"] = [_("The customer has not authorised the extra work.")]
-    if errors:
-        name, messages = next(iter(errors.items()))
-        raise InvalidInput(f"{name}: {messages[0]}", fields=errors)
+    InvalidInput.check(errors)
     assert report is not None
     report.customer_opinion, report.customer_comment = opinion, comment.strip()
     report.signed_by, report.signature, report.signed_at = (

@@ -142,9 +142,7 @@ def _validate(
         errors["fault_description"] = [_("Describe the fault and its symptoms.")]
     if data.resolved_remotely and not data.resolution_note.strip():
         errors["resolution_note"] = [_("Say how the call was resolved by phone.")]
-    if errors:
-        name, messages = next(iter(errors.items()))
-        raise InvalidInput(f"{name}: {messages[0]}", fields=errors)
+    InvalidInput.check(errors)
     assert customer is not None
     return customer, unit, zone, fault
 

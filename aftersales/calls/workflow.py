@@ -103,27 +103,19 @@ def _locked(order_id: int) -> ServiceOrder:
 
 
 def technician_problem(order: ServiceOrder, technician: User, on: dt.date) -> str | None:
-    """Why this person cannot take the order (None: they can): branch and certification."""
+    """Why this person cannot take the order (None: they can): branch and certification.
+
+    The same rule as the board's choices (:func:`technicians_for_orders`), so both always agree.
+    """
+    for user, problem in technicians_for_orders([order], on).get(order.pk, []):
+        if user.pk == technician.pk:
+            return problem
     if not technician.is_active:
         return _("%(who)s is not active.") % {"who": technician.display_name}
-    if not RoleAssignment.objects.filter(
-        user=technician, role=Role.TECHNICIAN, branch_id=order.branch_id
-    ).exists():
-        return _("%(who)s is not a technician of %(branch)s.") % {
-            "who": technician.display_name,
-            "branch": order.branch.name,
-        }
-    if order.unit is not None:
-        line = order.unit.product_model.product_line
-        valid = Certification.objects.filter(
-            user=technician, product_line=line, certified_on__lte=on
-        ).exclude(expires_on__lt=on)
-        if not valid.exists():
-            return _("%(who)s is not certified for %(line)s.") % {
-                "who": technician.display_name,
-                "line": line.name,
-            }
-    return None
+    return _("%(who)s is not a technician of %(branch)s.") % {
+        "who": technician.display_name,
+        "branch": order.branch.name,
+    }
 
 
 def technicians_for(order: ServiceOrder, on: dt.date) -> list[tuple[User, str | None]]:

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from aftersales.access.policy import access_for
+from aftersales.api.requests import request_user
 from aftersales.calls.selectors import orders_visible
 from aftersales.charges.models import Quote
 from aftersales.charges.services import (
@@ -22,7 +23,6 @@ from aftersales.charges.services import (
     quote_submit,
 )
 from aftersales.common.errors import NotFound
-from aftersales.org.models import User
 
 router = Router(tags=["charges"])
 
@@ -62,12 +62,6 @@ class DecisionIn(Schema):
 class AnswerIn(Schema):
     accepted: bool
     reason: str = ""
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _visible_quote(request: HttpRequest, quote_id: int) -> Quote:
@@ -113,7 +107,7 @@ def quotes_create(request: HttpRequest, order_id: int) -> Any:
     access = access_for(request.user)
     if not orders_visible(access=access).filter(pk=order_id).exists():
         raise NotFound()
-    quote = quote_build(order_id=order_id, access=access, by=_user(request))
+    quote = quote_build(order_id=order_id, access=access, by=request_user(request))
     return Status(201, quote_out(_visible_quote(request, quote.pk)))
 
 
@@ -130,7 +124,7 @@ def quotes_total(request: HttpRequest, quote_id: int, payload: TotalIn) -> Any:
         total=payload.total,
         reason=payload.reason,
         access=access_for(request.user),
-        by=_user(request),
+        by=request_user(request),
     )
     return quote_out(_visible_quote(request, quote_id))
 
@@ -139,7 +133,7 @@ def quotes_total(request: HttpRequest, quote_id: int, payload: TotalIn) -> Any:
 def quotes_submit(request: HttpRequest, quote_id: int) -> Any:
     """Ready to send, or waiting for the general manager when too far below the list (S6)."""
     _visible_quote(request, quote_id)
-    quote_submit(quote_id=quote_id, access=access_for(request.user), by=_user(request))
+    quote_submit(quote_id=quote_id, access=access_for(request.user), by=request_user(request))
     return quote_out(_visible_quote(request, quote_id))
 
 
@@ -151,7 +145,7 @@ def quotes_decide(request: HttpRequest, quote_id: int, payload: DecisionIn) -> A
         approve=payload.approve,
         comment=payload.comment,
         access=access_for(request.user),
-        by=_user(request),
+        by=request_user(request),
     )
     return quote_out(_visible_quote(request, quote_id))
 
@@ -159,7 +153,7 @@ def quotes_decide(request: HttpRequest, quote_id: int, payload: DecisionIn) -> A
 @router.post("/quotes/{quote_id}/send", response=QuoteOut)
 def quotes_send(request: HttpRequest, quote_id: int) -> Any:
     _visible_quote(request, quote_id)
-    quote_send(quote_id=quote_id, access=access_for(request.user), by=_user(request))
+    quote_send(quote_id=quote_id, access=access_for(request.user), by=request_user(request))
     return quote_out(_visible_quote(request, quote_id))
 
 
@@ -171,6 +165,6 @@ def quotes_answer(request: HttpRequest, quote_id: int, payload: AnswerIn) -> Any
         accepted=payload.accepted,
         reason=payload.reason,
         access=access_for(request.user),
-        by=_user(request),
+        by=request_user(request),
     )
     return quote_out(_visible_quote(request, quote_id))

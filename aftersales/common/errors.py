@@ -35,6 +35,13 @@ class InvalidInput(DomainError):
     default_message = _("Some fields are not valid.")
 
     @classmethod
+    def check(cls, errors: dict[str, list[str]]) -> None:
+        """Raise with every field's messages (the first one in the message) if there are any."""
+        if errors:
+            name, messages = next(iter(errors.items()))
+            raise cls(f"{name}: {messages[0]}", fields=errors)
+
+    @classmethod
     def from_validation_error(cls, exc: ValidationError) -> InvalidInput:
         if hasattr(exc, "error_dict"):
             fields = {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}

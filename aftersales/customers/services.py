@@ -59,9 +59,7 @@ def _validate(data: CustomerData, *, access: Access) -> tuple[Branch, Zone | Non
             validate_email(data.email.strip())
         except ValidationError:
             errors["email"] = [_("Enter a valid e-mail address, e.g. name@example.com.")]
-    if errors:
-        field, messages = next(iter(errors.items()))
-        raise InvalidInput(f"{field}: {messages[0]}", fields=errors)
+    InvalidInput.check(errors)
     assert branch is not None
     return branch, zone, dealer
 

@@ -12,10 +12,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.errors import AuthenticationError
 from ninja.responses import Status
 
 from aftersales.access.policy import access_for
+from aftersales.api.requests import request_user
 from aftersales.common.paging import keyset_page
 from aftersales.installed.models import ServiceContract, Unit
 from aftersales.installed.selectors import (
@@ -34,7 +34,6 @@ from aftersales.installed.services import (
     unit_update,
     warranty_status,
 )
-from aftersales.org.models import User
 
 router = Router(tags=["installed"])
 
@@ -149,12 +148,6 @@ class StateIn(Schema):
     reason: str = ""
 
 
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):
-        raise AuthenticationError()
-    return request.user
-
-
 def _unit_out(u: Unit) -> dict[str, Any]:
     return {
         "id": u.pk,
@@ -243,7 +236,7 @@ def units_get(request: HttpRequest, unit_id: int) -> Any:
 @router.post("/units", response={201: UnitOut, **ERRORS})
 def units_create(request: HttpRequest, payload: UnitIn) -> Any:
     access = access_for(request.user)
-    unit = unit_create(data=UnitData(**payload.dict()), access=access, by=_user(request))
+    unit = unit_create(data=UnitData(**payload.dict()), access=access, by=request_user(request))
     return Status(201, _unit_out(unit_get(access=access, pk=unit.pk)))
 
 
@@ -252,7 +245,11 @@ def units_update(request: HttpRequest, unit_id: int, payload: UnitIn, reason: st
     access = access_for(request.user)
     unit_get(access=access, pk=unit_id)  # an outsider learns nothing
     unit_update(
-        unit_id=unit_id, data=UnitData(**payload.dict()), access=access, by=_user(request), reason=reason
+        unit_id=unit_id,
+        data=UnitData(**payload.dict()),
+        access=access,
+        by=request_user(request),
+        reason=reason,
     )
     return _unit_out(unit_get(access=access, pk=unit_id))
 
@@ -276,7 +273,7 @@ def contracts_list(
 @router.post("/contracts", response={201: ContractOut, **ERRORS})
 def contracts_create(request: HttpRequest, payload: ContractIn) -> Any:
     access = access_for(request.user)
-    contract = contract_create(data=ContractData(**payload.dict()), access=access, by=_user(request))
+    contract = contract_create(data=ContractData(**payload.dict()), access=access, by=request_user(request))
     return Status(201, _contract_out(contract))
 
 
@@ -285,6 +282,6 @@ def contracts_state(request: HttpRequest, contract_id: int, payload: StateIn) ->
     access = access_for(request.user)
     contract_get(access=access, pk=contract_id)
     contract = contract_transition(
-        contract_id=contract_id, to=payload.to, access=access, by=_user(request), reason=payload.reason
+        contract_id=contract_id, to=payload.to, access=access, by=request_user(request), reason=payload.reason
     )
     return _contract_out(contract)

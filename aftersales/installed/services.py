@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from aftersales.access.policy import Access
 from aftersales.audit.services import changes_between, event_record
 from aftersales.catalog.models import ProductModel
+from aftersales.common.dates import add_months
 from aftersales.common.errors import InvalidInput, NotFound, PermissionDenied
 from aftersales.common.numbering import number_next
 from aftersales.common.transitions import Step, TransitionTable, transition
@@ -21,14 +22,6 @@ from aftersales.installed.models import ServiceContract, Site, Unit
 from aftersales.org.models import User
 from aftersales.rules.models import Rule
 from aftersales.rules.services import rule_int
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
 
 
 def warranty_end(
@@ -123,12 +116,6 @@ def _unit_errors(
     return errors, found
 
 
-def _raise(errors: dict[str, list[str]]) -> None:
-    if errors:
-        name, messages = next(iter(errors.items()))
-        raise InvalidInput(f"{name}: {messages[0]}", fields=errors)
-
-
 def _unit_snapshot(unit: Unit) -> dict[str, object]:
     out: dict[str, object] = {f.name: getattr(unit, f.name) for f in fields(UnitData)}
     out["warranty_until"] = unit.warranty_until
@@ -140,7 +127,7 @@ def unit_create(*, data: UnitData, access: Access, by: User) -> Unit:
     if not access.can("installed.edit"):
         raise PermissionDenied()
     errors, found = _unit_errors(data, access=access, unit_id=None)
-    _raise(errors)
+    InvalidInput.check(errors)
     model: ProductModel = found["model"]  # type: ignore[assignment]
     customer: Customer = found["customer"]  # type: ignore[assignment]
     until, rule = warranty_end(
@@ -180,7 +167,7 @@ def unit_update(*, unit_id: int, data: UnitData, access: Access, by: User, reaso
     if unit is None or not access.can("installed.edit", unit.branch_id):
         raise NotFound()
     errors, found = _unit_errors(data, access=access, unit_id=unit.pk)
-    _raise(errors)
+    InvalidInput.check(errors)
     before = _unit_snapshot(unit)
     model: ProductModel = found["model"]  # type: ignore[assignment]
     customer: Customer = found["customer"]  # type: ignore[assignment]
@@ -278,7 +265,7 @@ def contract_create(*, data: ContractData, access: Access, by: User) -> ServiceC
         errors["fee"] = [_("The fee cannot be negative.")]
     if not 0 <= data.visits_per_year <= 52:
         errors["visits_per_year"] = [_("From 0 to 52.")]
-    _raise(errors)
+    InvalidInput.check(errors)
     contract = ServiceContract.objects.create(
         number=number_next(kind="contract", branch=customer.branch),
         customer=customer,

@@ -495,12 +495,6 @@ def _validate(data: PolicyData) -> dict[str, list[str]]:
     return errors
 
 
-def _raise(errors: dict[str, list[str]]) -> None:
-    if errors:
-        name, messages = next(iter(errors.items()))
-        raise InvalidInput(f"{name}: {messages[0]}", fields=errors)
-
-
 def _as_trail(data: PolicyData) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(data).items()}
 
@@ -520,7 +514,7 @@ def policy_revise(
             _("version: only the current version can be revised."),
             fields={"version": [_("Revise the current version.")]},
         )
-    _raise(_validate(data))
+    InvalidInput.check(_validate(data))
     now = timezone.now()
     current.active = False
     current.retired_at = now
@@ -593,7 +587,7 @@ def policy_override_create(
         if zone is None:
             raise InvalidInput(_("zone: unknown zone."), fields={"zone": [_("Unknown zone.")]})
         branch_id = zone.branch_id
-    _raise(_validate(data))
+    InvalidInput.check(_validate(data))
     key = ClockPolicy.make_scope_key(
         branch_id=branch_id, zone_id=zone_id, product_line_id=product_line_id, customer_id=customer_id
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.audit.models import Event
 from aftersales.audit.services import event_build, event_record, subject_type_of
+from aftersales.common.dates import add_months
 from aftersales.common.errors import InvalidInput, NotFound
 from aftersales.common.transitions import Step, TransitionTable, transition
 from aftersales.org.models import Branch, User, Zone
@@ -102,14 +103,6 @@ def _iso(value: dt.datetime | None) -> str | None:
 Pause = tuple[dt.datetime, dt.datetime | None]
 
 
-def _months_shift(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
-
-
 def _amount_duration(policy: ClockPolicy, amount: Decimal, cal: engine.BusinessCalendar) -> dt.timedelta:
     unit = policy.unit
     value = float(amount)
@@ -145,7 +138,7 @@ def compute_due(
     limit_at: dt.datetime | None = None
     try:
         if unit == DurationUnit.MONTHS_BEFORE:
-            due_day = _months_shift(start_local.date(), -int(policy.amount))
+            due_day = add_months(start_local.date(), -int(policy.amount))
             due = dt.datetime.combine(due_day, start_local.timetz()).astimezone(tz)
             return DueResult(
                 code=policy.code,
@@ -191,7 +184,7 @@ def compute_due(
                 duration = window_end - start
             spec = engine.ClockSpec(kind=kind, duration=duration, start_rule="immediate", warn_ratio=warn)  # type: ignore[arg-type]
         elif unit == DurationUnit.DAY_OF_NEXT_MONTH:
-            first_next = _months_shift(start_local.date().replace(day=1), 1)
+            first_next = add_months(start_local.date().replace(day=1), 1)
             due_local = dt.datetime.combine(
                 first_next.replace(day=int(policy.amount)) + dt.timedelta(days=1), dt.time(0), tzinfo=tz
             )
@@ -385,7 +378,7 @@ def escalation_instant(clock: Clock, after: float, *, bc: BranchCalendar) -> dt.
     if after == 1.0:
         return clock.due_at
     spec = engine.ClockSpec(
-        kind=clock.policy.kind if clock.policy.unit != DurationUnit.END_OF_DAY else "working",  # type: ignore[arg-type]
+        kind=clock.policy.kind,  # type: ignore[arg-type]  # end-of-day policies are working time (validated)
         duration=clock.allowance * after,
         warn_ratio=1.0,
     )
@@ -632,7 +625,7 @@ def clock_stop(*, subject: models.Model, code: str, by: User | None, at: dt.date
         )
     bc = calendar_for(clock.branch)
     spec = engine.ClockSpec(
-        kind=clock.policy.kind if clock.policy.unit != DurationUnit.END_OF_DAY else "working",  # type: ignore[arg-type]
+        kind=clock.policy.kind,  # type: ignore[arg-type]  # end-of-day policies are working time (validated)
         duration=clock.allowance,
     )
     try:
