@@ -314,6 +314,10 @@ from aftersales.calls.api import router as calls_router  # noqa: E402
 
 api.add_router("/", calls_router)
 
+from aftersales.calls.photo_api import router as photos_router  # noqa: E402
+
+api.add_router("/", photos_router)
+
 # --- installed base ---------------------------------------------------------------------------------
 from aftersales.installed.api import router as installed_router  # noqa: E402
 

@@ -38,6 +38,8 @@ EVENT_LABELS = {
     "calendar_day_set": _("branch calendar day set"),
     "calendar_day_cleared": _("branch calendar day cleared"),
     "rule_set": _("rule changed"),
+    "photo_added": _("photo added"),
+    "photo_removed": _("photo removed"),
     "appointment_booked": _("appointment booked"),
     "call_registered": _("service call registered"),
     "report_saved": _("service report saved"),

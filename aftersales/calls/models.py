@@ -160,6 +160,10 @@ class ServiceOrder(models.Model):
     def is_open(self) -> bool:
         return self.state not in (self.State.CLOSED, self.State.CANCELLED)
 
+    def live_photos(self) -> models.QuerySet[OrderPhoto]:
+        """The order's photos that were not removed, oldest first."""
+        return OrderPhoto.objects.filter(order=self, removed_at__isnull=True).order_by("pk")
+
 
 OPEN_ORDER_STATES = (
     ServiceOrder.State.OPEN,
@@ -337,3 +341,45 @@ class ServiceCall(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class PhotoKind(models.TextChoices):
+    FAULT = "fault", _("the fault")
+    BEFORE = "before", _("before the work")
+    AFTER = "after", _("after the work")
+    OLD_PART = "old_part", _("old part")
+    SITE = "site", _("site and installation")
+    OTHER = "other", _("other")
+
+
+class OrderPhoto(models.Model):
+    """A photo taken for an order (on site, by the technician): stored re-encoded as JPEG without
+    its EXIF data, with a thumbnail. Removing one keeps the row and who removed it, and why."""
+
+    order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="photos")
+    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("what it shows"), max_length=16, choices=PhotoKind.choices)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    image = models.FileField(_("photo"), upload_to="photos/%Y/%m/", max_length=200)
+    thumbnail = models.FileField(upload_to="photos/%Y/%m/", max_length=200)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size_bytes = models.PositiveIntegerField(default=0)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("taken by")
+    )
+    taken_at = models.DateTimeField(_("taken"), default=timezone.now)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["order", "pk"]
+        indexes = [models.Index(fields=["order", "removed_at"], name="calls_photo_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"

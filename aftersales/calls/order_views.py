@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.access.policy import Access, access_for
 from aftersales.audit.selectors import events_for_subject
-from aftersales.calls.models import OldPartDisposal, Opinion, ServiceOrder, ServiceReport
+from aftersales.calls.models import OldPartDisposal, Opinion, PhotoKind, ServiceOrder, ServiceReport
 from aftersales.calls.onsite import (
     SETTLEMENTS,
     PartUse,
@@ -31,6 +31,7 @@ from aftersales.calls.onsite import (
     report_save,
     report_sign,
 )
+from aftersales.calls.photos import PHOTO_STATES
 from aftersales.calls.selectors import orders_visible
 from aftersales.calls.workflow import (
     MISSING_LABELS,
@@ -296,6 +297,8 @@ def _onsite_page(
         "missing": missing_words(report),
         "errors": errors or {},
         "is_technician": order.technician_id == user_of(request).pk,
+        "photo_states": PHOTO_STATES,
+        "photo_kinds": PhotoKind.choices,
     }
     return render(request, "calls/onsite.html", context, status=status)
 

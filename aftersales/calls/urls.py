@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersales.calls import dispatch_views, order_views, views
+from aftersales.calls import dispatch_views, order_views, photo_views, views
 
 app_name = "calls"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("orders/<int:pk>/close/", order_views.order_close_view, name="order_close"),
     path("orders/<int:pk>/onsite/", order_views.onsite, name="onsite"),
     path("orders/<int:pk>/report.pdf", order_views.report_pdf, name="report_pdf"),
+    path("orders/<int:pk>/photos/", photo_views.photo_upload, name="photo_upload"),
+    path("photos/<int:photo_id>/<str:size>.jpg", photo_views.photo_file, name="photo"),
+    path("photos/<int:photo_id>/remove/", photo_views.photo_remove_view, name="photo_remove"),
 ]
