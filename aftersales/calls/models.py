@@ -383,3 +383,64 @@ class OrderPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"
+
+
+class FaultEscalation(models.Model):
+    """A hard fault (疑难故障) reported from the site: to the branch supervisor the same day, who sets a
+    solution with the chief engineer; if that solution fails, the technical department designs the
+    fix. The order shows each step: who raised it, who was involved, the solution and the result."""
+
+    class Level(models.TextChoices):
+        SUPERVISOR = "supervisor", _("supervisor and chief engineer")
+        TECHNICAL = "technical", _("technical department")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("waiting for a solution")
+        ANSWERED = "answered", _("solution given")
+        RESOLVED = "resolved", _("the solution worked")
+        FAILED = "failed", _("the solution failed")
+
+    order = models.ForeignKey(ServiceOrder, on_delete=models.PROTECT, related_name="escalations")
+    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
+    previous = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_step"
+    )
+    problem = models.TextField(_("the problem"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("raised by")
+    )
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    solution = models.TextField(_("solution"), blank=True)
+    involved = models.CharField(
+        _("who was involved"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. the chief engineer, the designer of the unit"),
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    result_note = models.TextField(_("result"), blank=True)
+    result_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    result_at = models.DateTimeField(_("result recorded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hard-fault escalation")
+        verbose_name_plural = _("hard-fault escalations")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(state__in=["open", "answered"]),
+                name="calls_one_live_escalation_per_order",
+            )
+        ]
+        indexes = [models.Index(fields=["branch", "state"], name="calls_escalation_branch_state")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.level} {self.state}"
