@@ -45,6 +45,7 @@ class BoardOrder:
     choices: list[tuple[User, str | None]] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=dict)
     message: str = ""
+    expanded: bool = False  # the assign/appointment controls are shown (else loaded on demand)
 
 
 @dataclass
@@ -101,8 +102,15 @@ def _arrival_clocks(order_ids: list[int]) -> dict[int, Clock]:
 
 
 def board_context(
-    branch: Branch, *, errors: dict[int, dict[str, list[str]]] | None = None, message: str = ""
+    branch: Branch,
+    *,
+    errors: dict[int, dict[str, list[str]]] | None = None,
+    message: str = "",
+    expand: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
+    """The board. Each order's assign and appointment controls (the eligible technicians, the
+    costly part) are loaded when the supervisor opens them; orders with errors, or in ``expand``,
+    come with them open."""
     tz = branch_tz(branch)
     now = timezone.now()
     today = timezone.localdate(now, tz)
@@ -112,8 +120,9 @@ def board_context(
     waiting = list(base.filter(state=OS.OPEN).order_by("opened_at", "pk"))
     active = list(base.filter(state__in=ACTIVE).order_by("appointment_start", "assigned_at", "pk"))
     clocks = _arrival_clocks([o.pk for o in waiting + active])
-    eligible = technicians_for_orders(waiting + active, today)
     errors = errors or {}
+    opened = set(expand) | set(errors)
+    eligible = technicians_for_orders([o for o in waiting + active if o.pk in opened], today)
 
     def item(order: ServiceOrder) -> BoardOrder:
         return BoardOrder(
@@ -123,6 +132,7 @@ def board_context(
             choices=eligible.get(order.pk, []),
             errors=errors.get(order.pk, {}),
             message=message if order.pk in errors else "",
+            expanded=order.pk in opened,
         )
 
     unassigned = [item(o) for o in waiting]
@@ -148,9 +158,29 @@ def board(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
     branches = board_branches(access)
     branch = _branch(request, branches)
-    context = {**board_context(branch), "branches": branches}
+    raw = request.GET.get("open", "")
+    expand = frozenset({int(raw)}) if raw.isdigit() else frozenset()
+    context = {**board_context(branch, expand=expand), "branches": branches}
     template = "calls/board.html#board" if wants_partial(request) else "calls/board.html"
     return render(request, template, context)
+
+
+@page("orders.dispatch")
+def board_controls(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assign and appointment controls of one order, with its eligible technicians."""
+    access = access_for(request.user)
+    order = _order_for_dispatch(access, pk)
+    order = ServiceOrder.objects.select_related(
+        "customer", "zone", "unit__product_model__product_line", "technician", "fault_category", "branch"
+    ).get(pk=order.pk)
+    today = timezone.localdate(timezone.now(), branch_tz(order.branch))
+    item = BoardOrder(
+        order=order,
+        clock=None,
+        choices=technicians_for_orders([order], today).get(order.pk, []),
+        expanded=True,
+    )
+    return render(request, "calls/_board_controls.html", {"b": item})
 
 
 def _order_for_dispatch(access: Access, pk: int) -> ServiceOrder:

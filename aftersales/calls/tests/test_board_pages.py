@@ -88,11 +88,18 @@ def test_orders_opened_before_today_come_first_marked_carried_over(world: World)
 
 
 def test_an_uncertified_technician_is_disabled_with_the_reason(world: World) -> None:
-    make_order(world, certify=False)
-    body = world.client("sh_supervisor").get("/calls/board/?branch=SH").content.decode()
+    order = make_order(world, certify=False)
+    client = world.client("sh_supervisor")
+    board = client.get("/calls/board/?branch=SH").content.decode()
     tech = world.users["sh_tech"]
-    assert f'<option value="{tech.pk}" disabled>' in body
-    assert "数控机床" in body
+    # The controls are loaded when opened, from the card's button (htmx) or its link (no script).
+    assert f"/calls/board/orders/{order.pk}/controls/" in board and "technician-select" not in board
+    for url in (f"/calls/board/orders/{order.pk}/controls/", f"/calls/board/?branch=SH&open={order.pk}"):
+        body = client.get(url).content.decode()
+        assert f'<option value="{tech.pk}" disabled>' in body
+        assert "数控机床" in body
+    assert world.client("hz_supervisor").get(f"/calls/board/orders/{order.pk}/controls/").status_code == 404
+    assert world.client("sh_tech").get(f"/calls/board/orders/{order.pk}/controls/").status_code in (403, 404)
 
 
 def test_assigning_an_uncertified_technician_shows_the_reason_and_changes_nothing(world: World) -> None:
