@@ -14,6 +14,7 @@ from aftersales.common.paging import keyset_page, parse_before
 from aftersales.customers.forms import CustomerForm
 from aftersales.customers.selectors import customer_get, customers_search
 from aftersales.customers.services import customer_create, customer_set_active, customer_update
+from aftersales.installed.imports_customers import CUSTOMERS, customer_export_row
 from aftersales.org.selectors import branches_visible
 from aftersales.web.decorators import page, user_of, wants_partial
 
@@ -53,37 +54,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 def customer_export(request: HttpRequest) -> FileResponse:
     access = access_for(request.user)
     qs = customers_search(access=access, **_filters(request))  # type: ignore[arg-type]
-    headers = [
-        _("number"),
-        _("name"),
-        _("kind"),
-        _("branch"),
-        _("zone"),
-        _("dealer"),
-        _("contact"),
-        _("phone"),
-        _("e-mail"),
-        _("address"),
-        _("active"),
-        _("created"),
-    ]
-    rows = (
-        [
-            c.number,
-            c.name,
-            c.get_kind_display(),
-            c.branch.name,
-            c.zone.name if c.zone else "",
-            c.dealer.name if c.dealer else "",
-            c.contact_name,
-            c.phone,
-            c.email,
-            c.address,
-            _("yes") if c.active else _("no"),
-            c.created_at,
-        ]
-        for c in qs.iterator(chunk_size=2000)
-    )
+    # the columns the import reads (installed/imports_customers.py), so an export can be re-imported
+    headers = CUSTOMERS.export_headers()
+    rows = (customer_export_row(c) for c in qs.iterator(chunk_size=2000))
     return xlsx_response(filename="customers.xlsx", sheet=_("Customers"), headers=headers, rows=rows)
 
 

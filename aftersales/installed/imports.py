@@ -1,7 +1,13 @@
-"""Bulk import of units from Excel (.xlsx) or CSV: every row through ``unit_create``, all or nothing.
+"""Bulk import and export of master data from Excel (.xlsx) or CSV: all or nothing, row by row.
 
-Each row is checked by the same rules as the page and the API. If any row fails, the whole
-import is rolled back and the caller gets a row-by-row report (row number, column, message).
+One :class:`Sheet` per kind (customers, units, maintenance contracts; see ``imports_*.py``) says
+which columns it reads, which are required, what each allows, how one row is saved (always through
+the real services, so a row obeys the same rules as the page and the API) and how a record is
+written back as an export row in the same columns, so an export can be edited and re-imported.
+
+:func:`import_rows` runs every row inside one transaction. If any row fails, the whole import is
+rolled back and the caller gets a report naming each row (the header is row 1, as Excel shows it),
+the column and what is allowed.
 """
 
 from __future__ import annotations
@@ -9,57 +15,34 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 
 from aftersales.access.policy import Access
-from aftersales.catalog.models import ProductModel
-from aftersales.common.errors import DomainError, InvalidInput
-from aftersales.customers.models import Customer
-from aftersales.installed.models import Site
-from aftersales.installed.services import UnitData, site_create, unit_create
+from aftersales.common.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from aftersales.org.models import User
 
-# (column key, header in the template, accepted aliases)
-COLUMNS: list[tuple[str, Any, tuple[str, ...]]] = [
-    ("serial", gettext_lazy("serial no."), ("serial", "序列号", "serial no.", "机身编号")),
-    ("model_code", gettext_lazy("model code"), ("model", "model code", "model_code", "型号")),
-    (
-        "customer_number",
-        gettext_lazy("customer number"),
-        ("customer", "customer number", "customer_number", "客户编号"),
-    ),
-    ("sale_date", gettext_lazy("sale date"), ("sale date", "sale_date", "sold_on", "销售日期")),
-    (
-        "installation_date",
-        gettext_lazy("installation date"),
-        ("installation date", "installation_date", "installed_on", "安装日期"),
-    ),
-    ("site", gettext_lazy("site"), ("site", "现场", "项目", "现场/项目")),
-    (
-        "software_version",
-        gettext_lazy("software version"),
-        ("software version", "software_version", "软件版本"),
-    ),
-]
-REQUIRED = ("serial", "model_code", "customer_number", "sale_date")
-# service field → import column, so that the service's own messages land on the right column
-FIELD_TO_COLUMN = {
-    "serial": "serial",
-    "product_model_id": "model_code",
-    "customer_id": "customer_number",
-    "sold_on": "sale_date",
-    "installed_on": "installation_date",
-    "site_id": "site",
-    "software_version": "software_version",
-    "name": "site",
-}
 MAX_ROWS = 5000
+LANGUAGES = ("en", "zh-hans")
+type Label = str | Promise
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Label
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    allowed: Label = ""  # what the column takes, shown on the page and in messages
 
 
 @dataclass(frozen=True)
@@ -72,6 +55,8 @@ class RowError:
 @dataclass
 class ImportResult:
     created: int = 0
+    updated: int = 0
+    unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -79,24 +64,91 @@ class ImportResult:
         return not self.errors
 
 
+class RowFailed(Exception):
+    """The row's errors are already on the row."""
+
+
 class _Rollback(Exception):
     pass
 
 
-def column_label(key: str) -> str:
-    return next((str(label) for k, label, _aliases in COLUMNS if k == key), key)
+@dataclass
+class ImportContext:
+    access: Access
+    by: User
+    # key kind → key → the row that first used it: the same record twice in one file is refused
+    seen: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def claim(self, kind: str, key: str, row: Row, column: str) -> bool:
+        rows = self.seen.setdefault(kind, {})
+        first = rows.get(key.lower())
+        if first is not None:
+            row.error(
+                column, _("%(v)s is also on row %(r)d; each record may appear once.") % {"v": key, "r": first}
+            )
+            return False
+        rows[key.lower()] = row.number
+        return True
 
 
-def _alias_map() -> dict[str, str]:
-    out = {}
-    for key, label, aliases in COLUMNS:
-        for name in (key, str(label), *aliases):
-            out[name.strip().lower()] = key
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    kind: str
+    title: Label
+    perm: str
+    columns: tuple[Column, ...]
+    import_row: Callable[[Row, ImportContext], str]
+    # service field name → column key, so that the service's own messages land on the right column
+    field_to_column: dict[str, str]
+    key_column: str  # where a message that names no field goes
+    example: tuple[Any, ...] = ()
+    extra_headers: tuple[Label, ...] = ()  # informative export columns the import ignores
+
+    def label(self, key: str) -> str:
+        return next((str(c.label) for c in self.columns if c.key == key), key)
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def headers(self) -> list[str]:
+        return [str(c.label) for c in self.columns]
+
+    def export_headers(self) -> list[str]:
+        return self.headers() + [str(h) for h in self.extra_headers]
+
+
+# --------------------------------------------------------------------------- reading the file
+
+
+def _alias_map(sheet: Sheet) -> dict[str, str]:
+    """Header text → column key: the key, the aliases and the label in every language."""
+    out: dict[str, str] = {}
+    for column in sheet.columns:
+        names = [column.key, *column.aliases, str(column.label)]
+        for code in LANGUAGES:
+            with translation.override(code):
+                names.append(str(column.label))
+        for name in names:
+            out.setdefault(_norm(name), column.key)
     return out
 
 
-def read_rows(upload: IO[bytes], filename: str) -> list[dict[str, Any]]:
-    """Rows as dicts keyed by column key; raises InvalidInput for an unreadable file or header."""
+def _norm(header: str) -> str:
+    return re.sub(r"[\s*＊]+", " ", header).strip().lower()
+
+
+def read_rows(upload: IO[bytes], filename: str, sheet: Sheet | None = None) -> list[dict[str, Any]]:
+    """Rows as dicts keyed by column key; raises InvalidInput for an unreadable file or header.
+
+    An empty row is kept as ``{}`` so that row numbers stay those of the file.
+    """
+    if sheet is None:
+        from aftersales.installed.imports_units import UNITS
+
+        sheet = UNITS
     name = filename.lower()
     raw_rows: list[list[Any]]
     try:
@@ -112,18 +164,24 @@ def read_rows(upload: IO[bytes], filename: str) -> list[dict[str, Any]]:
         raise InvalidInput(_("The file cannot be read."), fields={"file": [str(exc)[:200]]}) from exc
     if not raw_rows:
         raise InvalidInput(_("The file is empty."), fields={"file": [_("The file is empty.")]})
-    aliases = _alias_map()
-    header = [aliases.get(str(h or "").strip().lower(), "") for h in raw_rows[0]]
-    missing = [column_label(k) for k in REQUIRED if k not in header]
+    aliases = _alias_map(sheet)
+    header = [aliases.get(_norm(str(h or "")), "") for h in raw_rows[0]]
+    missing = [str(c.label) for c in sheet.columns if c.required and c.key not in header]
     if missing:
         msg = _("Missing columns: %(c)s.") % {"c": ", ".join(missing)}
         raise InvalidInput(msg, fields={"file": [msg]})
     rows: list[dict[str, Any]] = []
     for values in raw_rows[1:]:
-        if all(v in (None, "") for v in values):
+        if all(v is None or str(v).strip() == "" for v in values):
             rows.append({})
             continue
-        rows.append({k: v for k, v in zip(header, values, strict=False) if k})
+        row: dict[str, Any] = {}
+        for key, value in zip(header, values, strict=False):
+            if key and key not in row:
+                row[key] = value
+        rows.append(row)
+    while rows and not rows[-1]:
+        rows.pop()
     if len(rows) > MAX_ROWS:
         raise InvalidInput(
             _("At most %(n)d rows per file.") % {"n": MAX_ROWS}, fields={"file": [_("Too many rows.")]}
@@ -131,92 +189,192 @@ def read_rows(upload: IO[bytes], filename: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _text(value: Any) -> str:
+# --------------------------------------------------------------------------- one row
+
+
+def text_of(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return str(value).strip()
 
 
-def _date(value: Any) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
+YES = {"yes", "y", "true", "1", "是", "有", "包含", "含", "✓", "√"}
+NO = {"no", "n", "false", "0", "否", "无", "不包含", "不含", "-", "×"}
+
+
+class Row:
+    """One file row: typed reads that collect errors naming the column and what is allowed."""
+
+    def __init__(self, sheet: Sheet, number: int, values: dict[str, Any]):
+        self.sheet = sheet
+        self.number = number
+        self.values = values
+        self.errors: list[RowError] = []
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(RowError(self.number, self.sheet.label(key), message))
+
+    def check(self) -> None:
+        if self.errors:
+            raise RowFailed()
+
+    def has(self, key: str) -> bool:
+        return key in self.values
+
+    def text(self, key: str, *, max_length: int | None = None) -> str:
+        value = text_of(self.values.get(key))
+        if not value and self.sheet.column(key).required:
+            self.error(key, _("Required."))
+        elif max_length is not None and len(value) > max_length:
+            self.error(key, _("At most %(n)d characters.") % {"n": max_length})
+            value = value[:max_length]
         return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
-    return dt.date.fromisoformat(text)
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.values.get(key)
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        text = self.text(key)
+        if not text:
+            return None
+        try:
+            return dt.date.fromisoformat(re.sub(r"[/.年月]", "-", text).removesuffix("日"))
+        except ValueError:
+            self.error(key, _("Write the date as YYYY-MM-DD."))
+            return None
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        text = self.text(key).lower()
+        if not text:
+            return default
+        if text in YES or text == _("yes").lower():
+            return True
+        if text in NO or text == _("no").lower():
+            return False
+        self.error(key, _("Allowed: yes or no (是 / 否)."))
+        return default
+
+    def decimal(self, key: str, *, default: Decimal) -> Decimal:
+        text = self.text(key).replace(",", "").replace("¥", "").replace("￥", "").strip()
+        if not text:
+            return default
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            self.error(key, _("Write an amount such as 1200.00."))
+            return default
+        if not value.is_finite():
+            self.error(key, _("Write an amount such as 1200.00."))
+            return default
+        return value.quantize(Decimal("0.01"))
+
+    def integer(self, key: str, *, default: int) -> int:
+        text = self.text(key)
+        if not text:
+            return default
+        try:
+            return int(Decimal(text))
+        except (InvalidOperation, ValueError):
+            self.error(key, _("Write a whole number."))
+            return default
+
+    def choice(self, key: str, choices: Iterable[tuple[str, Label]], *, default: str) -> str:
+        """A value given as its code or its label in any language."""
+        text = self.text(key).lower()
+        if not text:
+            return default
+        pairs = list(choices)
+        for value, label in pairs:
+            names = {value.lower(), str(label).lower()}
+            for code in LANGUAGES:
+                with translation.override(code):
+                    names.add(str(label).lower())
+            if text in names:
+                return value
+        self.error(key, _("Allowed: %(v)s.") % {"v": ", ".join(str(label) for _v, label in pairs)})
+        return default
 
 
-def import_units(*, rows: list[dict[str, Any]], access: Access, by: User) -> ImportResult:
-    """Create every unit or none. Row numbers count the header as row 1, as Excel shows them."""
+def split_list(value: str) -> list[str]:
+    """Serial numbers separated by commas, semicolons, 、 or line breaks."""
+    return [part for part in re.split(r"[,，;；、\n]+", value) if part.strip()] if value else []
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def import_rows(*, sheet: Sheet, rows: Sequence[dict[str, Any]], access: Access, by: User) -> ImportResult:
+    """Save every row or none. Each row runs in a savepoint so a failed row leaves nothing behind."""
+    if not access.can(sheet.perm):
+        raise PermissionDenied()
     result = ImportResult()
+    context = ImportContext(access=access, by=by)
     try:
         with transaction.atomic():
-            for index, row in enumerate(rows, start=2):
-                if row:
-                    _import_row(index, row, access=access, by=by, result=result)
+            for number, values in enumerate(rows, start=2):
+                if not values:
+                    continue
+                row = Row(sheet, number, values)
+                try:
+                    with transaction.atomic():
+                        outcome = sheet.import_row(row, context)
+                        row.check()
+                except RowFailed:
+                    pass
+                except (InvalidInput, NotFound, PermissionDenied, DomainError) as exc:
+                    _report(sheet, row, exc)
+                else:
+                    setattr(result, outcome, getattr(result, outcome) + 1)
+                result.errors.extend(row.errors)
             if result.errors:
                 raise _Rollback()
     except _Rollback:
-        result.created = 0
+        result.created = result.updated = result.unchanged = 0
     return result
 
 
-def _import_row(index: int, row: dict[str, Any], *, access: Access, by: User, result: ImportResult) -> None:
-    errors: list[RowError] = []
-    for key in REQUIRED:
-        if not _text(row.get(key)):
-            errors.append(RowError(index, column_label(key), _("Required.")))
-    dates: dict[str, dt.date | None] = {}
-    for key in ("sale_date", "installation_date"):
-        try:
-            dates[key] = _date(row.get(key))
-        except (TypeError, ValueError):
-            errors.append(RowError(index, column_label(key), _("Write the date as YYYY-MM-DD.")))
-    code = _text(row.get("model_code"))
-    model = ProductModel.objects.filter(code__iexact=code, active=True).first() if code else None
-    if code and model is None:
-        errors.append(RowError(index, column_label("model_code"), _("Unknown model %(m)s.") % {"m": code}))
-    number = _text(row.get("customer_number"))
-    customer = Customer.objects.filter(number__iexact=number).first() if number else None
-    if number and customer is None:
-        errors.append(
-            RowError(index, column_label("customer_number"), _("Unknown customer %(c)s.") % {"c": number})
-        )
-    if errors or model is None or customer is None or dates.get("sale_date") is None:
-        result.errors.extend(errors)
-        return
-    try:
-        with transaction.atomic():
-            site_id = None
-            site_name = _text(row.get("site"))
-            if site_name:
-                site = Site.objects.filter(customer=customer, name=site_name).first()
-                site = site or site_create(customer_id=customer.pk, name=site_name, access=access, by=by)
-                site_id = site.pk
-            data = UnitData(
-                serial=_text(row.get("serial")),
-                product_model_id=model.pk,
-                customer_id=customer.pk,
-                sold_on=dates["sale_date"],  # type: ignore[arg-type]
-                installed_on=dates.get("installation_date"),
-                site_id=site_id,
-                software_version=_text(row.get("software_version"))[:60],
-            )
-            unit_create(data=data, access=access, by=by)
-    except DomainError as exc:
-        if exc.fields:
-            for name, messages in exc.fields.items():
-                col = column_label(FIELD_TO_COLUMN.get(name, name))
-                result.errors.extend(RowError(index, col, m) for m in messages)
-        else:
-            result.errors.append(RowError(index, column_label("customer_number"), exc.message))
+def _report(sheet: Sheet, row: Row, exc: DomainError) -> None:
+    if exc.fields:
+        for name, messages in exc.fields.items():
+            key = sheet.field_to_column.get(name, name)
+            for message in messages:
+                row.error(key if any(c.key == key for c in sheet.columns) else sheet.key_column, message)
+    elif isinstance(exc, NotFound | PermissionDenied):
+        row.error(sheet.key_column, _("You may not change this record."))
     else:
-        result.created += 1
+        row.error(sheet.key_column, exc.message)
+
+
+def sheet_for(kind: str) -> Sheet:
+    """The sheet of ``customers``, ``units`` or ``contracts``; NotFound for anything else."""
+    sheets = all_sheets()
+    if kind not in sheets:
+        raise NotFound()
+    return sheets[kind]
+
+
+def all_sheets() -> dict[str, Sheet]:
+    from aftersales.installed.imports_contracts import CONTRACTS
+    from aftersales.installed.imports_customers import CUSTOMERS
+    from aftersales.installed.imports_units import UNITS
+
+    return {"customers": CUSTOMERS, "units": UNITS, "contracts": CONTRACTS}
+
+
+# --------------------------------------------------------------------------- kept for the unit import's callers
+
+
+def import_units(*, rows: list[dict[str, Any]], access: Access, by: User) -> ImportResult:
+    return import_rows(sheet=sheet_for("units"), rows=rows, access=access, by=by)
 
 
 def template_headers() -> list[str]:
-    return [str(label) for _k, label, _a in COLUMNS]
+    return sheet_for("units").headers()

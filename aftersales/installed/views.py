@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +19,9 @@ from aftersales.common.paging import keyset_page, parse_before
 from aftersales.common.transitions import allowed_steps
 from aftersales.customers.selectors import customer_get
 from aftersales.installed.forms import ContractForm, SiteForm, UnitForm, apply_errors
-from aftersales.installed.imports import ImportResult, import_units, read_rows, template_headers
+from aftersales.installed.imports import ImportResult, Sheet, all_sheets, import_rows, read_rows, sheet_for
+from aftersales.installed.imports_contracts import contract_export_row
+from aftersales.installed.imports_units import unit_export_row
 from aftersales.installed.models import ServiceContract, Unit
 from aftersales.installed.pdf import service_record_pdf
 from aftersales.installed.selectors import (
@@ -85,37 +86,8 @@ def unit_export(request: HttpRequest) -> FileResponse:
     access = access_for(request.user)
     today = timezone.localdate()
     qs = units_search(access=access, today=today, **_unit_filters(request))  # type: ignore[arg-type]
-    headers = [
-        _("serial no."),
-        _("model"),
-        _("product line"),
-        _("customer"),
-        _("branch"),
-        _("site"),
-        _("sale date"),
-        _("installation date"),
-        _("warranty until"),
-        _("in warranty"),
-        _("maintenance contract"),
-        _("software version"),
-    ]
-    rows = (
-        [
-            u.serial,
-            u.product_model.code,
-            u.product_model.product_line.name,
-            u.customer.name,
-            u.branch.name,
-            u.site.name if u.site else "",
-            u.sold_on,
-            u.installed_on,
-            u.warranty_until,
-            _("yes") if u.warranty_until >= today else _("no"),
-            u.contract.number if u.contract else "",
-            u.software_version,
-        ]
-        for u in qs.iterator(chunk_size=2000)
-    )
+    headers = sheet_for("units").export_headers()
+    rows = (unit_export_row(u) for u in qs.iterator(chunk_size=2000))
     return xlsx_response(filename="units.xlsx", sheet=_("Units"), headers=headers, rows=rows)
 
 
@@ -200,11 +172,14 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------- contracts
 
 
+def _contract_filters(request: HttpRequest) -> dict[str, object]:
+    return {"q": request.GET.get("q", "").strip()[:100], "state": request.GET.get("state", "")}
+
+
 @page("contracts.view")
 def contract_list(request: HttpRequest) -> HttpResponse:
     access = access_for(request.user)
-    state = request.GET.get("state", "")
-    filters = {"q": request.GET.get("q", "").strip()[:100], "state": state}
+    filters = _contract_filters(request)
     qs = contracts_search(access=access, before_id=parse_before(request), **filters)  # type: ignore[arg-type]
     context = {
         "page": keyset_page(qs, size=50),
@@ -212,10 +187,28 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         "states": ServiceContract.State.choices,
         "today": timezone.localdate(),
         "can_edit": access.can("contracts.edit"),
+        "can_export": access.is_staff_member,
+        "can_import": access.can("contracts.edit"),
         "query": request.GET.urlencode(),
     }
     template = "installed/contracts.html#rows" if wants_partial(request) else "installed/contracts.html"
     return render(request, template, context)
+
+
+@page("contracts.view")
+def contract_export(request: HttpRequest) -> FileResponse:
+    access = access_for(request.user)
+    qs = contracts_search(access=access, **_contract_filters(request))  # type: ignore[arg-type]
+    qs = qs.prefetch_related(
+        Prefetch("units", queryset=Unit.objects.only("serial", "contract_id").order_by("serial"))
+    )
+    rows = (contract_export_row(c) for c in qs.iterator(chunk_size=1000))
+    return xlsx_response(
+        filename="contracts.xlsx",
+        sheet=_("Maintenance contracts"),
+        headers=sheet_for("contracts").export_headers(),
+        rows=rows,
+    )
 
 
 def _contract_context(request: HttpRequest, contract: ServiceContract) -> dict[str, object]:
@@ -312,10 +305,26 @@ def unit_record_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --------------------------------------------------------------------------- import
 
+IMPORT_DONE_URL = {
+    "customers": "customers:list",
+    "units": "installed:units",
+    "contracts": "installed:contracts",
+}
 
-@page("installed.import")
-def unit_import(request: HttpRequest) -> HttpResponse:
+
+def _import_sheet(request: HttpRequest, kind: str) -> Sheet:
+    """The sheet of ``kind`` if the person may import it; otherwise the page does not exist for them."""
+    sheet = sheet_for(kind)
+    if not access_for(request.user).can(sheet.perm):
+        raise NotFound()
+    return sheet
+
+
+@page("installed.view")
+def data_import(request: HttpRequest, kind: str = "units") -> HttpResponse:
+    """One page for customers, units and contracts: upload, all or nothing, a row-by-row report."""
     access = access_for(request.user)
+    sheet = _import_sheet(request, kind)
     result: ImportResult | None = None
     file_error = ""
     if request.method == "POST":
@@ -324,28 +333,39 @@ def unit_import(request: HttpRequest) -> HttpResponse:
             file_error = _("Choose a file.")
         else:
             try:
-                rows = read_rows(upload, upload.name or "")
+                rows = read_rows(upload, upload.name or "", sheet)
             except InvalidInput as exc:
                 file_error = exc.message
             else:
-                result = import_units(rows=rows, access=access, by=user_of(request))
+                result = import_rows(sheet=sheet, rows=rows, access=access, by=user_of(request))
                 if result.ok:
-                    messages.success(request, _("%(n)d units imported.") % {"n": result.created})
-                    return redirect("installed:units")
+                    messages.success(
+                        request,
+                        _("%(kind)s imported: %(c)d new, %(u)d updated, %(n)d unchanged.")
+                        % {
+                            "kind": sheet.title,
+                            "c": result.created,
+                            "u": result.updated,
+                            "n": result.unchanged,
+                        },
+                    )
+                    return redirect(IMPORT_DONE_URL[sheet.kind])
     status = 400 if file_error or (result is not None and not result.ok) else 200
+    kinds = [s for s in all_sheets().values() if access.can(s.perm)]
     return render(
         request,
         "installed/import.html",
-        {"result": result, "file_error": file_error, "headers": template_headers()},
+        {"sheet": sheet, "kinds": kinds, "result": result, "file_error": file_error},
         status=status,
     )
 
 
-@page("installed.import")
-def unit_import_template(request: HttpRequest) -> FileResponse:
-    example = [
-        ["SN-2026-0001", "VMC-850", "SH-C-000001", dt.date(2026, 3, 1), dt.date(2026, 3, 10), "", "V2.1"]
-    ]
+@page("installed.view")
+def data_import_template(request: HttpRequest, kind: str = "units") -> FileResponse:
+    sheet = _import_sheet(request, kind)
     return xlsx_response(
-        filename="units-import-template.xlsx", sheet=_("Units"), headers=template_headers(), rows=example
+        filename=f"{sheet.kind}-import-template.xlsx",
+        sheet=str(sheet.title),
+        headers=sheet.headers(),
+        rows=[sheet.example] if sheet.example else [],
     )
