@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "aftersales.sla",
     "aftersales.installed",
     "aftersales.calls",
+    "aftersales.triage",
     "aftersales.charges",
     "aftersales.jobs",
     "aftersales.demo",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("sla/", include("aftersales.sla.urls")),
     path("installed/", include("aftersales.installed.urls")),
     path("calls/", include("aftersales.calls.urls")),
+    path("triage/", include("aftersales.triage.urls")),
     path("charges/", include("aftersales.charges.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
     path("admin/", admin.site.urls),

@@ -97,10 +97,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "calls.register": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.TECHNICIAN}),
     "orders.dispatch": frozenset({R.ADMIN, R.SUPERVISOR, R.MANAGER}),
+    # Hard faults: the branch supervisor answers first; the technical department (granted at head
+    # office) when the first solution failed.
+    "faults.answer": frozenset({R.ADMIN, R.SUPERVISOR, R.MANAGER}),
+    "faults.engineer": frozenset({R.ADMIN, R.QUALITY_MANAGER, R.MANAGER}),
     "quotes.view": frozenset(
         {R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.ACCOUNTANT, R.EXECUTIVE, R.TECHNICIAN}
     ),
     "quotes.edit": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.TECHNICIAN}),
+    # The troubleshooting tree is head office's master data (triage.services.can_manage asks for
+    # the grant at head office); everybody who registers calls walks it.
+    "triage.manage": frozenset({R.ADMIN, R.SUPERVISOR, R.MANAGER}),
+    # Money: payments, invoices, order cost against revenue (finance's cost accounting).
+    "money.view": frozenset({R.ADMIN, R.MANAGER, R.ACCOUNTANT, R.EXECUTIVE}),
+    "money.record": frozenset({R.ADMIN, R.MANAGER, R.ACCOUNTANT}),
+    "invoices.issue": frozenset({R.ADMIN, R.ACCOUNTANT}),
 }
 
 ALL: Literal["all"] = "all"

@@ -318,6 +318,10 @@ from aftersales.calls.photo_api import router as photos_router  # noqa: E402
 
 api.add_router("/", photos_router)
 
+from aftersales.calls.escalation_api import router as escalations_router  # noqa: E402
+
+api.add_router("/", escalations_router)
+
 # --- installed base ---------------------------------------------------------------------------------
 from aftersales.installed.api import router as installed_router  # noqa: E402
 
@@ -327,3 +331,8 @@ api.add_router("/installed", installed_router)
 from aftersales.charges.api import router as charges_router  # noqa: E402
 
 api.add_router("/", charges_router)
+
+# --- troubleshooting tree (phone triage) --------------------------------------------------------------
+from aftersales.triage.api import router as triage_router  # noqa: E402
+
+api.add_router("/triage", triage_router)

@@ -38,6 +38,8 @@ EVENT_LABELS = {
     "calendar_day_set": _("branch calendar day set"),
     "calendar_day_cleared": _("branch calendar day cleared"),
     "rule_set": _("rule changed"),
+    "triaged": _("phone triage recorded"),
+    "moved": _("moved"),
     "photo_added": _("photo added"),
     "photo_removed": _("photo removed"),
     "escalation_raised": _("hard fault escalated"),

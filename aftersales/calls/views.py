@@ -7,6 +7,7 @@ import zoneinfo
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -24,8 +25,11 @@ from aftersales.calls.services import WRITTEN_CHANNELS, CallResult, call_registe
 from aftersales.common.errors import InvalidInput
 from aftersales.common.excel import xlsx_response
 from aftersales.common.paging import keyset_page, parse_before
+from aftersales.common.pdf import render_pdf
 from aftersales.org.selectors import branches_visible
 from aftersales.sla.templatetags.sla import in_branch_time
+from aftersales.triage.intake import panel_context, triage_from_post
+from aftersales.triage.selectors import runs_for_call
 from aftersales.web.decorators import page, user_of, wants_partial
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -113,7 +117,11 @@ def call_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            result = call_register(data=form.to_data(), access=access, by=user_of(request))
+            with transaction.atomic():  # the call and the triage walk it carried, or neither
+                result = call_register(data=form.to_data(), access=access, by=user_of(request))
+                triage_from_post(
+                    call_id=result.call.pk, data=request.POST, access=access, by=user_of(request)
+                )
         except InvalidInput as exc:
             _apply_errors(form, exc)
         else:
@@ -130,6 +138,13 @@ def call_new(request: HttpRequest) -> HttpResponse:
         "customers": customers,
         "unit_url": unit_url(selection.unit.unit.pk) if selection and selection.unit else "",
         "can_new_customer": access.can("customers.edit"),
+        "triage": panel_context(
+            access=access,
+            source=source,
+            default_line_id=selection.unit.unit.product_model.product_line_id
+            if selection and selection.unit
+            else None,
+        ),
     }
     form.mark_errors()
     if request.method == "GET" and wants_partial(request):
@@ -260,6 +275,62 @@ def call_export(request: HttpRequest) -> FileResponse:
     return xlsx_response(filename=f"calls-{day}.xlsx", sheet=_("Call register"), headers=headers, rows=rows)
 
 
+def _closed(c: ServiceCall) -> str:
+    """The register's "closed" column: when the order closed, or how the call ended without one."""
+    if c.state == ServiceCall.State.RESOLVED:
+        return _("resolved by phone")
+    if c.state == ServiceCall.State.CANCELLED:
+        return c.get_state_display()
+    if c.order is not None and c.order.closed_at is not None:
+        local = in_branch_time(c.order.closed_at, c.order.branch)
+        return local.strftime("%Y-%m-%d %H:%M") if local is not None else ""
+    return ""
+
+
+@page("calls.view")
+def call_register_pdf(request: HttpRequest) -> HttpResponse:
+    """服表002 for one day: the day's calls of each branch the person may see, a page per branch."""
+    access = access_for(request.user)
+    filters = _filters(request)
+    if filters["day"] is None:
+        filters["day"] = _today(request)
+    with timezone.override(_tz(request)):
+        calls = list(_register_qs(access, filters).select_related("order__branch"))
+    calls.sort(key=lambda c: (c.branch.code, c.received_at, c.pk))
+    sections: list[dict[str, Any]] = []
+    for c in calls:
+        if not sections or sections[-1]["branch"].pk != c.branch_id:
+            sections.append({"branch": c.branch, "rows": []})
+        local = in_branch_time(c.received_at, c.branch)
+        sections[-1]["rows"].append(
+            {
+                "call": c,
+                "time": local.strftime("%H:%M") if local is not None else "",
+                "closed": _closed(c),
+            }
+        )
+    branch = None
+    if filters["branch_id"]:
+        branch = next((b for b in branches_visible(access=access) if b.pk == filters["branch_id"]), None)
+    if not sections:
+        sections.append({"branch": branch, "rows": []})
+    pdf = render_pdf(
+        "pdf/call_register.html",
+        {
+            "day": filters["day"],
+            "sections": sections,
+            "branch": branch,
+            "printed_at": timezone.localtime(timezone.now(), _tz(request)),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    suffix = f"-{branch.code}" if branch is not None else ""
+    response["Content-Disposition"] = (
+        f'inline; filename="call-register-{filters["day"].isoformat()}{suffix}.pdf"'
+    )
+    return response
+
+
 # --------------------------------------------------------------------------- call page
 
 
@@ -284,5 +355,6 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": events_for_subject(subject=call),
             "can_register": access.can("calls.register", call.branch_id),
             "reply_clock": call.channel in WRITTEN_CHANNELS,
+            "triage_runs": runs_for_call(call_id=call.pk) if access.is_staff_member else [],
         },
     )

@@ -158,6 +158,9 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
         from aftersales.demo.service_flow import load_service_history
 
         created.update(load_service_history())
+        from aftersales.demo.escalations import load_escalations
+
+        created.update(load_escalations())
     return created
 
 

@@ -427,3 +427,29 @@ def _invoices_to_issue(user: User, access: Access) -> Panel:
         link_label=_("Invoices and payments"),
         count=qs.count(),
     )
+
+
+@register(Role.SUPERVISOR)
+@register(Role.MANAGER)
+@register(Role.QUALITY_MANAGER)
+def _hard_faults_waiting(user: User, access: Access) -> Panel | None:
+    from aftersales.calls.escalation import escalations_waiting
+
+    if not (access.branches_for("faults.answer") or access.branches_for("faults.engineer")):
+        return None
+    qs = escalations_waiting(access=access)
+    items = [
+        WorkItem(
+            title=f"{e.order.number} · {e.get_level_display()}",
+            detail=e.problem[:80],
+            url=reverse("calls:order", args=[e.order_id]),
+            badge=_("waiting for a solution"),
+            tone="danger",
+        )
+        for e in qs[:8]
+    ]
+    if not items:
+        return None
+    return Panel(
+        key="hard_faults", title=_("Hard faults waiting for your solution"), items=items, count=qs.count()
+    )

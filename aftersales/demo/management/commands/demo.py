@@ -12,6 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = load_demo()
+        from aftersales.triage.demo import load_triage
+
+        created.update(load_triage())
         self.stdout.write(
             "Demo data: "
             + ", ".join(f"{k} +{v}" for k, v in created.items())
