@@ -52,6 +52,9 @@ EVENT_LABELS = {
     "report_signed": _("signed by the customer"),
     "extra_work_authorised": _("extra work authorised by the customer"),
     "serviced": _("serviced"),
+    "payment_received": _("payment received"),
+    "refund_paid": _("refund paid (approved)"),
+    "invoice_requested": _("invoice requested"),
     "contract_notice": _("contract expiry notice due"),
 }
 

@@ -30,6 +30,7 @@ from aftersales.org.selectors import branches_visible
 from aftersales.sla.templatetags.sla import in_branch_time
 from aftersales.triage.intake import panel_context, triage_from_post
 from aftersales.triage.selectors import runs_for_call
+from aftersales.triage.services import can_manage
 from aftersales.web.decorators import page, user_of, wants_partial
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -213,6 +214,8 @@ def call_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "branches": branches_visible(access=access) if access.is_staff_member else [],
         "can_register": access.can("calls.register"),
+        "can_dispatch": bool(access.branches_for("orders.dispatch")),
+        "can_edit_tree": can_manage(access),
         "query": query.urlencode(),
     }
     template = "calls/list.html#rows" if wants_partial(request) else "calls/list.html"

@@ -99,3 +99,16 @@ def test_events_are_scoped_by_branch(world: World, api) -> None:  # type: ignore
 def test_the_timeline_of_a_record_is_on_its_page(world: World) -> None:
     page = world.client("sh_agent").get(f"/customers/{world.sh_customer.pk}/").content.decode()
     assert 'data-testid="timeline"' in page and world.sh_customer.number in page
+
+
+def test_trail_values_read_as_labels_and_local_times() -> None:
+    from django.utils import translation
+
+    from aftersales.audit.templatetags.audit_tags import event_value
+
+    with translation.override("en"):
+        assert event_value("assigned", "calls.serviceorder") == "assigned"
+        assert event_value("open", "calls.serviceorder") == "waiting for dispatch"
+    assert event_value("2026-11-26T13:08:10.445865+08:00", "sla.clock") == "2026-11-26 13:08"
+    assert event_value("SH-SO-2026-000038", "calls.serviceorder") == "SH-SO-2026-000038"
+    assert event_value("open", "no.such_model") == "open"
