@@ -223,6 +223,8 @@ class NotFixedIn(Schema):
 class SettleIn(Schema):
     settlement: str
     reason: str = ""
+    amount: str | None = None  # paid on site: defaults to the accepted quote's total
+    method: str = ""  # paid on site: cash, bank_transfer, wechat, alipay, card
 
 
 def _visible_order(request: HttpRequest, order_id: int) -> ServiceOrder:
@@ -353,6 +355,8 @@ def orders_settle(request: HttpRequest, order_id: int, payload: SettleIn) -> Any
         order_id=order_id,
         settlement=payload.settlement,
         reason=payload.reason,
+        amount=payload.amount,
+        method=payload.method,
         access=access_for(request.user),
         by=request_user(request),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -239,42 +240,32 @@ def order_not_fixed(
 SETTLEMENTS = ("none_due", "paid", "invoiced", "waived")
 
 
-@transaction.atomic
 def order_settle(
-    *, order_id: int, settlement: str, access: Access, by: User, reason: str = ""
+    *,
+    order_id: int,
+    settlement: str,
+    access: Access,
+    by: User,
+    reason: str = "",
+    amount: Decimal | str | None = None,
+    method: str = "",
+    at: dt.datetime | None = None,
 ) -> ServiceOrder:
-    """Record how the money was settled; a waiver needs a branch manager or an executive."""
-    order = _locked(order_id)
-    if not access.can("calls.view", order.branch_id) and order.technician_id != by.pk:
-        raise NotFound()
-    if settlement not in SETTLEMENTS:
-        raise InvalidInput(
-            _("settlement: allowed: %(v)s") % {"v": ", ".join(SETTLEMENTS)},
-            fields={"settlement": [", ".join(SETTLEMENTS)]},
-        )
-    if settlement == "waived":
-        if not (
-            access.has_role(Role.MANAGER, order.branch_id)
-            or access.has_role(Role.EXECUTIVE)
-            or access.is_superuser
-        ):
-            raise PermissionDenied(_("A waiver is approved by the branch manager or an executive."))
-        if not reason.strip():
-            raise InvalidInput(
-                _("reason: say why the charge is waived."), fields={"reason": [_("Give a reason.")]}
-            )
-    before = order.settlement
-    order.settlement = settlement
-    order.save(update_fields=["settlement", "updated_at"])
-    event_record(
-        kind="approved" if settlement == "waived" else "amount_set",
-        subject=order,
-        actor=by,
-        from_value=before,
-        to_value=settlement,
+    """Record how the money was settled, with its payment or invoice request; a waiver needs a
+    branch manager or an executive. The rules live in :func:`aftersales.charges.money.order_settle`
+    (charges imports calls, so the import is here)."""
+    from aftersales.charges.money import order_settle as settle
+
+    return settle(
+        order_id=order_id,
+        settlement=settlement,
+        access=access,
+        by=by,
         reason=reason,
+        amount=amount,
+        method=method,
+        at=at,
     )
-    return order
 
 
 @transaction.atomic

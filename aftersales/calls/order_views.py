@@ -137,8 +137,16 @@ def _order_page(
         "settlements": [(v, label) for v, label in _settlement_choices() if v in SETTLEMENTS],
         "errors": errors or {},
         "is_staff": access.is_staff_member,
+        "posted": request.POST if request.method == "POST" else {},
+        **_money_block(access, order),
     }
     return render(request, "calls/order.html", context, status=status)
+
+
+def _money_block(access: Access, order: ServiceOrder) -> dict[str, Any]:
+    from aftersales.charges.selectors import order_money_block  # charges imports calls
+
+    return order_money_block(access=access, order=order)
 
 
 def _settlement_choices() -> list[tuple[str, str]]:
@@ -162,6 +170,8 @@ def order_settle_view(request: HttpRequest, pk: int) -> HttpResponse:
             order_id=order.pk,
             settlement=request.POST.get("settlement", ""),
             reason=request.POST.get("reason", ""),
+            amount=request.POST.get("amount", "").strip() or None,
+            method=request.POST.get("method", ""),
             access=access,
             by=user_of(request),
         )

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.access.policy import Access, access_for
-from aftersales.audit.models import Event
 from aftersales.audit.selectors import events_for_subject
-from aftersales.calls.models import ServiceOrder
 from aftersales.calls.selectors import orders_visible
 from aftersales.charges.forms import TotalForm
 from aftersales.charges.models import Quote
@@ -33,10 +28,8 @@ from aftersales.charges.services import (
     quote_submit,
 )
 from aftersales.common.errors import DomainError
-from aftersales.common.excel import xlsx_response
 from aftersales.common.transitions import allowed_steps
 from aftersales.rules.services import rule_decimal
-from aftersales.sla.templatetags.sla import in_branch_time
 from aftersales.web.decorators import page, user_of
 
 Q_ = Quote.State
@@ -169,79 +162,3 @@ def quote_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _quote_page(request, access, quote, error=exc)
     messages.success(request, _("Quote %(n)s: %(s)s.") % {"n": done.number, "s": done.get_state_display()})
     return redirect("charges:quote", pk=quote.pk)
-
-
-# --------------------------------------------------------------------------- accountant
-
-
-def _day(request: HttpRequest) -> dt.date:
-    raw = request.GET.get("day", "")
-    try:
-        return dt.date.fromisoformat(raw) if raw else timezone.localdate()
-    except ValueError:
-        return timezone.localdate()
-
-
-def _accounts(access: Access, day: dt.date) -> tuple[QuerySet[ServiceOrder], QuerySet[ServiceOrder]]:
-    """Invoices to issue (every order whose settlement is "invoice requested") and today's payments."""
-    base = orders_visible(access=access).select_related("customer", "technician")
-    to_invoice = base.filter(settlement="invoiced").order_by("pk")
-    paid_ids = Event.objects.filter(
-        subject_type="calls.serviceorder", to_value="paid", occurred_at__date=day
-    ).values("subject_id")
-    paid = base.filter(settlement="paid", pk__in=paid_ids).order_by("pk")
-    return to_invoice, paid
-
-
-@page("quotes.view")
-def accounts(request: HttpRequest) -> HttpResponse:
-    access = access_for(request.user)
-    day = _day(request)
-    to_invoice, paid = _accounts(access, day)
-    return render(
-        request,
-        "charges/accounts.html",
-        {
-            "day": day,
-            "to_invoice": [(o, _accepted_total(o)) for o in to_invoice[:500]],
-            "paid": [(o, _accepted_total(o)) for o in paid[:500]],
-        },
-    )
-
-
-def _accepted_total(order: ServiceOrder) -> Decimal | None:
-    quote = order.quotes.filter(state=Q_.ACCEPTED).order_by("-pk").first()
-    return quote.total if quote is not None else None
-
-
-@page("quotes.view")
-def accounts_export(request: HttpRequest) -> FileResponse:
-    access = access_for(request.user)
-    day = _day(request)
-    to_invoice, paid = _accounts(access, day)
-    headers = [
-        _("kind"),
-        _("order no."),
-        _("branch"),
-        _("customer"),
-        _("work done"),
-        _("technician"),
-        _("amount"),
-    ]
-
-    def row(kind: str, o: ServiceOrder) -> list[Any]:
-        done = in_branch_time(o.completed_at, o.branch)
-        return [
-            kind,
-            o.number,
-            o.branch.name,
-            o.customer.name,
-            done.replace(tzinfo=None) if done else None,
-            o.technician.display_name if o.technician else "",
-            _accepted_total(o),
-        ]
-
-    rows = [row(_("invoice to issue"), o) for o in to_invoice] + [row(_("paid on site"), o) for o in paid]
-    return xlsx_response(
-        filename=f"accounts-{day.isoformat()}.xlsx", sheet=_("Accounts"), headers=headers, rows=rows
-    )

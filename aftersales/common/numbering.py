@@ -27,6 +27,7 @@ DEFAULT_PREFIXES: dict[str, str] = {
     "complaint": "CP",
     "quote": "QT",
     "invoice": "IV",
+    "payment": "RC",
     "contract": "CT",
 }
 

@@ -28,7 +28,15 @@ from aftersales.calls.onsite import (
 from aftersales.calls.services import CallData, call_register
 from aftersales.calls.workflow import order_arrive, order_assign, order_start_travel, technicians_for
 from aftersales.catalog.models import FaultCategory, Part
-from aftersales.charges.models import LabourRate, TravelFee
+from aftersales.charges.models import Invoice, LabourRate, Payment, TravelFee
+from aftersales.charges.money import (
+    accepted_quote,
+    invoice_cancel,
+    invoice_issue,
+    invoice_pay,
+    invoice_request,
+    refund_record,
+)
 from aftersales.charges.services import quote_answer, quote_build, quote_send, quote_set_total, quote_submit
 from aftersales.common.errors import DomainError
 from aftersales.installed.models import Unit
@@ -213,7 +221,19 @@ def _one_order(
             settlement = "none_due"
     else:
         settlement = "none_due"
-    order_settle(order_id=order.pk, settlement=settlement, access=s_access, by=supervisor)
+    paid: dict[str, object] = {}
+    if settlement == "paid":  # small bills on site by phone; some pay a deposit, the rest invoiced
+        paid["method"] = rng.choice(["wechat", "wechat", "alipay", "cash", "card"])
+        if rng.random() < 0.2:
+            paid["amount"] = str((accepted_quote(order).total / 2).quantize(Decimal("1")))  # type: ignore[union-attr]
+    order_settle(
+        order_id=order.pk,
+        settlement=settlement,
+        access=s_access,
+        by=supervisor,
+        at=arrive + dt.timedelta(hours=2, minutes=10),
+        **paid,  # type: ignore[arg-type]
+    )
     order_close(order_id=order.pk, access=s_access, by=supervisor, at=arrive + dt.timedelta(hours=4))
     return "closed"
 
@@ -295,4 +315,76 @@ def load_service_history(*, days: int = 75) -> dict[str, int]:
                 except DomainError:
                     state = "skipped"
                 counts[state] = counts.get(state, 0) + 1
-    return {"orders": sum(v for k, v in counts.items() if k not in ("linked", "skipped")), **counts}
+    orders = sum(v for k, v in counts.items() if k not in ("linked", "skipped"))
+    counts.update(_accounts_history(rng, admin, desk))
+    return {"orders": orders, **counts}
+
+
+def _accounts_history(
+    rng: random.Random, admin: User | None, desk: dict[str, tuple[User | None, User | None]]
+) -> dict[str, int]:
+    """The accountant's side of the history: invoices issued the same day (a few left over),
+    most paid within weeks, a couple re-requested today after a wrong title, one refund."""
+    accountant = User.objects.filter(username="accountant").first()
+    manager = User.objects.filter(username="manager").first()
+    if admin is None:
+        return {}
+    now = timezone.now()
+    counts = {"invoices_issued": 0, "invoices_paid": 0, "invoices_requested_today": 0, "refunds": 0}
+    for n, invoice in enumerate(Invoice.objects.select_related("branch").order_by("requested_at", "pk")):
+        if rng.random() < 0.04 and invoice.requested_at < now - dt.timedelta(days=3):
+            continue  # forgotten: shows red on the accountant's page
+        clerk = accountant if accountant is not None and invoice.branch.code == "SH" else admin
+        issued_at = min(invoice.requested_at + dt.timedelta(hours=rng.randint(1, 4)), now)
+        invoice_issue(
+            invoice_id=invoice.pk,
+            tax_invoice_no=f"{44100000 + n:08d}",
+            access=access_for(clerk),
+            by=clerk,
+            at=issued_at,
+        )
+        counts["invoices_issued"] += 1
+        paid_at = issued_at + dt.timedelta(days=rng.randint(3, 30), hours=rng.randint(0, 6))
+        if paid_at < now - dt.timedelta(hours=1) and rng.random() < 0.8:
+            invoice_pay(
+                invoice_id=invoice.pk,
+                method=rng.choice(["bank_transfer", "bank_transfer", "bank_transfer", "wechat"]),
+                access=access_for(clerk),
+                by=clerk,
+                at=paid_at,
+            )
+            counts["invoices_paid"] += 1
+    # A wrong invoice title: cancelled and requested again today.
+    recent = Invoice.objects.filter(state=Invoice.State.ISSUED).select_related("order", "branch")
+    mostly_sh = [
+        *recent.filter(branch__code="SH").order_by("-issued_at")[:2],
+        *recent.exclude(branch__code="SH").order_by("-issued_at")[:2],
+    ]
+    for invoice in mostly_sh:
+        clerk = accountant if accountant is not None and invoice.branch.code == "SH" else admin
+        invoice_cancel(
+            invoice_id=invoice.pk, reason="发票抬头有误，作废重开", access=access_for(clerk), by=clerk
+        )
+        requester = desk.get(invoice.branch.code, (None, None))[1] or admin
+        invoice_request(
+            order_id=invoice.order_id,
+            title=f"{invoice.title}（全称）",
+            access=access_for(requester),
+            by=requester,
+            at=now - dt.timedelta(minutes=rng.randint(20, 180)),
+        )
+        counts["invoices_requested_today"] += 1
+    paid_on_site = Payment.objects.filter(kind="payment", invoice__isnull=True, branch__code="SH")
+    first = paid_on_site.order_by("-received_at").first()
+    if manager is not None and first is not None:
+        refund_record(
+            order_id=first.order_id,
+            amount=min(first.amount, Decimal("50")),
+            method=first.method,
+            reason="多收交通费，退还",
+            access=access_for(manager),
+            by=manager,
+            at=first.received_at + dt.timedelta(days=1),
+        )
+        counts["refunds"] += 1
+    return counts

@@ -58,6 +58,12 @@ RULES: dict[str, RuleSpec] = {
         ("branch",),
         choices=("price_list", "cost"),
     ),
+    "labour_cost_per_hour": RuleSpec(
+        "80",
+        "decimal",
+        gettext_lazy("internal labour cost per hour, for order cost accounting (yuan)"),
+        ("branch",),
+    ),
     "repeat_repair_days": RuleSpec(
         90, "int", gettext_lazy("repeat repair window (days)"), maximum=Decimal(3650)
     ),
