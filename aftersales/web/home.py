@@ -412,15 +412,21 @@ def _dispatch_waiting(user: User, access: Access) -> Panel:
 
 @register(Role.ACCOUNTANT)
 def _invoices_to_issue(user: User, access: Access) -> Panel:
-    from aftersales.calls.selectors import orders_visible
+    from aftersales.charges.selectors import invoices_to_issue, is_late
 
-    qs = orders_visible(access=access).filter(settlement="invoiced")
+    qs = invoices_to_issue(access=access).select_related("order", "customer")
     return Panel(
         key="invoices_to_issue",
         title=_("Invoices to issue"),
         items=[
-            WorkItem(title=f"{o.number} · {o.customer.name}", url=reverse("calls:order", args=[o.pk]))
-            for o in qs.order_by("pk")[:8]
+            WorkItem(
+                title=f"{i.number} · {i.customer.name}",
+                detail=f"{i.order.number} · ¥{i.amount}",
+                url=reverse("charges:accounts"),
+                badge=_("late") if is_late(i) else "",
+                tone="danger" if is_late(i) else "secondary",
+            )
+            for i in qs[:8]
         ],
         empty=_("No invoice to issue."),
         link=reverse("charges:accounts"),

@@ -184,3 +184,16 @@ def test_a_free_order_prints_free_in_warranty(world: World, setup: dict[str, Any
         pdf.write_bytes(response.content)
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "¥0" in text and ("保修期内" in text or "in warranty" in text.lower())
+
+
+def test_the_accountants_home_lists_requested_invoices(world: World, order: ServiceOrder) -> None:
+    client = world.client("sh_accountant")
+    accepted(world, order)
+    settle(world, order, "invoiced")
+    invoice = Invoice.objects.get(order=order)
+    home = client.get("/").content.decode()
+    assert invoice.number in home and "/charges/accounts/" in home
+    acc = world.users["sh_accountant"]
+    invoice_issue(invoice_id=invoice.pk, tax_invoice_no="0440099999", access=access_for(acc), by=acc)
+    assert invoice.number not in client.get("/").content.decode()
+    assert invoice.number not in world.client("hz_supervisor").get("/").content.decode()
