@@ -118,7 +118,13 @@ def _order_page(
 ) -> HttpResponse:
     report = _report(order)
     user = user_of(request)
-    quotes = list(order.quotes.all()) if access.can("quotes.view", order.branch_id) else []
+    from aftersales.charges.services import may_on_order  # charges imports calls
+
+    quotes = (
+        list(order.quotes.all())
+        if may_on_order(access, "quotes.view", branch_id=order.branch_id, technician_id=order.technician_id)
+        else []
+    )
     can_settle = order.is_open and (access.can("calls.view", order.branch_id) and access.is_staff_member)
     context = {
         "order": order,
@@ -129,7 +135,8 @@ def _order_page(
         "events": events_for_subject(subject=order),
         "actions": order_actions(access, order, user.pk),
         "quotes": quotes,
-        "can_quote": order.is_open and access.can("quotes.edit", order.branch_id),
+        "can_quote": order.is_open
+        and may_on_order(access, "quotes.edit", branch_id=order.branch_id, technician_id=order.technician_id),
         "can_settle": can_settle and order.state in (OS.ON_SITE, OS.COMPLETED),
         "can_waive": access.has_role(Role.MANAGER, order.branch_id)
         or access.has_role(Role.EXECUTIVE)

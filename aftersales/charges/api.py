@@ -28,6 +28,7 @@ from aftersales.charges.money import (
 from aftersales.charges.selectors import invoices_visible, order_money, payments_on
 from aftersales.charges.services import (
     discount_pct,
+    may_on_order,
     quote_answer,
     quote_build,
     quote_decide,
@@ -84,7 +85,9 @@ def _visible_quote(request: HttpRequest, quote_id: int) -> Quote:
         .filter(pk=quote_id, order__in=orders_visible(access=access))
         .first()
     )
-    if quote is None or not access.can("quotes.view", quote.branch_id):
+    if quote is None or not may_on_order(
+        access, "quotes.view", branch_id=quote.branch_id, technician_id=quote.order.technician_id
+    ):
         raise NotFound()
     return quote
 

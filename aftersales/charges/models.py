@@ -178,7 +178,7 @@ class Payment(models.Model):
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
-    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -110,11 +110,25 @@ QUOTE_TRANSITIONS: TransitionTable = {
 }
 
 
+def may_on_order(access: Access, perm: str, *, branch_id: int, technician_id: int | None) -> bool:
+    """``perm`` in the order's branch, or, for a technician (an ownership role), on an order assigned
+    to them: the technician explains the charge and makes the quote on site."""
+    if access.can(perm, branch_id):
+        return True
+    return (
+        technician_id is not None
+        and technician_id == access.user_id
+        and branch_id in access.owner_branches_for(perm)
+    )
+
+
 def _order_for_quote(order_id: int, access: Access) -> ServiceOrder:
     order = (
         ServiceOrder.objects.select_related("unit__contract", "zone", "branch").filter(pk=order_id).first()
     )
-    if order is None or not access.can("quotes.edit", order.branch_id):
+    if order is None or not may_on_order(
+        access, "quotes.edit", branch_id=order.branch_id, technician_id=order.technician_id
+    ):
         raise NotFound()
     return order
 
@@ -195,7 +209,9 @@ def discount_pct(quote: Quote) -> Decimal:
 
 def _locked_quote(quote_id: int, access: Access) -> Quote:
     quote = Quote.objects.select_for_update(of=("self",)).select_related("order").filter(pk=quote_id).first()
-    if quote is None or not access.can("quotes.view", quote.branch_id):
+    if quote is None or not may_on_order(
+        access, "quotes.view", branch_id=quote.branch_id, technician_id=quote.order.technician_id
+    ):
         raise NotFound()
     return quote
 
@@ -204,7 +220,9 @@ def _locked_quote(quote_id: int, access: Access) -> Quote:
 def quote_set_total(*, quote_id: int, total: Decimal, access: Access, by: User, reason: str = "") -> Quote:
     """The price agreed with the customer (a discount on the list); only before it is sent."""
     quote = _locked_quote(quote_id, access)
-    if not access.can("quotes.edit", quote.branch_id):
+    if not may_on_order(
+        access, "quotes.edit", branch_id=quote.branch_id, technician_id=quote.order.technician_id
+    ):
         raise NotFound()
     try:
         amount = Decimal(total).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -241,7 +259,9 @@ def quote_set_total(*, quote_id: int, total: Decimal, access: Access, by: User, 
 def quote_submit(*, quote_id: int, access: Access, by: User) -> Quote:
     """Ready to send, or — more than the rule's percentage below the list (S6) — to the GM first."""
     quote = _locked_quote(quote_id, access)
-    if not access.can("quotes.edit", quote.branch_id):
+    if not may_on_order(
+        access, "quotes.edit", branch_id=quote.branch_id, technician_id=quote.order.technician_id
+    ):
         raise NotFound()
     threshold, rule_row = rule_decimal("quote_approval_discount_pct")
     quote.approval_rule = rule_row
@@ -300,7 +320,9 @@ def quote_decide(*, quote_id: int, approve: bool, access: Access, by: User, comm
 def quote_send(*, quote_id: int, access: Access, by: User) -> Quote:
     """Send to the customer: only a ready quote (an unapproved discount cannot be sent)."""
     quote = _locked_quote(quote_id, access)
-    if not access.can("quotes.edit", quote.branch_id):
+    if not may_on_order(
+        access, "quotes.edit", branch_id=quote.branch_id, technician_id=quote.order.technician_id
+    ):
         raise NotFound()
     transition(quote, table=QUOTE_TRANSITIONS, to=Q_.SENT, by=by, roles=access.roles)
     quote.save()

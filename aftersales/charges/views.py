@@ -20,6 +20,7 @@ from aftersales.charges.services import (
     QUOTE_TRANSITIONS,
     charge_basis,
     discount_pct,
+    may_on_order,
     quote_answer,
     quote_build,
     quote_decide,
@@ -37,7 +38,9 @@ Q_ = Quote.State
 
 def _quote(access: Access, pk: int) -> Quote:
     quote = Quote.objects.select_related("order", "branch", "approved_by").filter(pk=pk).first()
-    if quote is None or not access.can("quotes.view", quote.branch_id):
+    if quote is None or not may_on_order(
+        access, "quotes.view", branch_id=quote.branch_id, technician_id=quote.order.technician_id
+    ):
         raise Http404()
     if not orders_visible(access=access).filter(pk=quote.order_id).exists():
         raise Http404()
@@ -57,7 +60,9 @@ def quote_new(request: HttpRequest, order_id: int) -> HttpResponse:
 
 def _buttons(access: Access, quote: Quote) -> list[dict[str, Any]]:
     """The steps of the quote's table this person may take (the executive decides; editors send)."""
-    can_edit = access.can("quotes.edit", quote.branch_id)
+    can_edit = may_on_order(
+        access, "quotes.edit", branch_id=quote.branch_id, technician_id=quote.order.technician_id
+    )
     keys = []
     for to, step in allowed_steps(QUOTE_TRANSITIONS, state=quote.state, roles=access.roles):
         if quote.state == Q_.PENDING_APPROVAL and step.roles:
@@ -93,7 +98,9 @@ def _quote_page(
     error: DomainError | None = None,
 ) -> HttpResponse:
     threshold, _rule = rule_decimal("quote_approval_discount_pct")
-    editable = access.can("quotes.edit", quote.branch_id) and quote.state in (Q_.DRAFT, Q_.READY)
+    editable = may_on_order(
+        access, "quotes.edit", branch_id=quote.branch_id, technician_id=quote.order.technician_id
+    ) and quote.state in (Q_.DRAFT, Q_.READY)
     context = {
         "quote": quote,
         "order": quote.order,

@@ -116,7 +116,7 @@ class PolicyForm(StyledForm):
     error_fields = {"warn_ratio": "warn_percent", "clock": "code", "scope": "branch_id"}
 
     kind = forms.ChoiceField(label=_("time"), choices=ClockKind.choices)
-    amount = forms.DecimalField(label=_("amount"), max_digits=8, decimal_places=2, min_value=Decimal(0))
+    amount = forms.DecimalField(label=_("duration"), max_digits=8, decimal_places=2, min_value=Decimal(0))
     unit = forms.ChoiceField(label=_("time unit"), choices=DurationUnit.choices)
     start_rule = forms.ChoiceField(label=_("starts"), choices=StartRule.choices)
     limit_amount = forms.DecimalField(

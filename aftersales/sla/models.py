@@ -172,7 +172,7 @@ class ClockPolicy(models.Model):
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     kind = models.CharField(_("time"), max_length=16, choices=ClockKind.choices)
-    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2, default=0)
+    amount = models.DecimalField(_("duration"), max_digits=8, decimal_places=2, default=0)
     unit = models.CharField(_("time unit"), max_length=24, choices=DurationUnit.choices)
     start_rule = models.CharField(
         _("starts"), max_length=24, choices=StartRule.choices, default=StartRule.IMMEDIATE

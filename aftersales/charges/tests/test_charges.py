@@ -143,3 +143,22 @@ def test_s6_quote_approval(world: World, setup: dict[str, Any]) -> None:
     approved = quote_decide(quote_id=quote.pk, approve=True, comment="同意", access=access_for(gm), by=gm)
     assert approved.state == Quote.State.READY and approved.approved_by == gm
     assert quote_send(quote_id=quote.pk, access=access_for(agent), by=agent).state == Quote.State.SENT
+
+
+def test_the_technician_quotes_on_his_own_order_only(world: World, setup: dict[str, Any]) -> None:
+    from aftersales.charges.services import quote_submit
+    from aftersales.common.errors import NotFound
+
+    order = order_on(world, setup, "2025-03-15")
+    tech, other = world.users["sh_tech"], world.users["hz_tech"]
+    quote = quote_build(order_id=order.pk, access=access_for(tech), by=tech)
+    assert quote.total > 0
+    quote_submit(quote_id=quote.pk, access=access_for(tech), by=tech)
+    assert world.client("sh_tech").get(f"/charges/quotes/{quote.pk}/").status_code == 200
+    with pytest.raises(NotFound):
+        quote_build(order_id=order.pk, access=access_for(other), by=other)
+    assert world.client("hz_tech").get(f"/charges/quotes/{quote.pk}/").status_code == 404
+    ServiceOrder.objects.filter(pk=order.pk).update(technician=world.users["sh_supervisor"])
+    with pytest.raises(NotFound):  # no longer his order
+        quote_build(order_id=order.pk, access=access_for(tech), by=tech)
+    assert world.client("sh_tech").get(f"/charges/quotes/{quote.pk}/").status_code == 404

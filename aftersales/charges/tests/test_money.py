@@ -55,7 +55,7 @@ def settle(world: World, order: ServiceOrder, settlement: str, who: str = "sh_su
 
 def refusal(exc: pytest.ExceptionInfo[InvalidInput], field: str) -> str:
     assert field in exc.value.fields, exc.value.fields
-    assert exc.value.message.startswith(f"{field}:"), exc.value.message
+    assert exc.value.message.startswith((f"{field}:", f"{field}：")), exc.value.message
     return exc.value.message
 
 

@@ -183,7 +183,7 @@ def test_a_free_order_prints_free_in_warranty(world: World, setup: dict[str, Any
         pdf = Path(tmp) / "r.pdf"
         pdf.write_bytes(response.content)
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "¥0" in text and ("保修期内" in text or "in warranty" in text.lower())
+    assert "¥0" in text and ("保内免费" in text or "in warranty" in text.lower())
 
 
 def test_the_accountants_home_lists_requested_invoices(world: World, order: ServiceOrder) -> None:
