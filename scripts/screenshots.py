@@ -31,6 +31,10 @@ DEFAULT_SHOTS = [
     ("call-intake", "agent", "/calls/new/?q=DEMO-LS-20"),
     ("dispatch-board", "supervisor", "/calls/board/?branch=SH"),
     ("units", "agent", "/installed/units/"),
+    ("triage-editor", "service_head", "/triage/"),
+    ("import", "manager", "/installed/import/customers/"),
+    ("accounts", "accountant", "/charges/accounts/"),
+    ("margins", "accountant", "/charges/margins/"),
 ]
 
 

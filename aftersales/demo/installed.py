@@ -111,7 +111,10 @@ def load_installed(*, admin: User) -> dict[str, int]:
         customer = customers[i % len(customers)]
         is_system = i % 10 == 9
         model = rng.choice(systems if is_system else machines)
-        sold = TODAY - datetime.timedelta(days=rng.randint(20, 900))
+        age = rng.randint(20, 900)
+        if i % 4 == 0:  # a quarter of the base is older: long out of warranty, paid work
+            age += 500
+        sold = TODAY - datetime.timedelta(days=age)
         installed = sold + datetime.timedelta(days=rng.randint(3, 40)) if (is_system or i % 3 == 0) else None
         if installed and installed > TODAY:
             installed = None

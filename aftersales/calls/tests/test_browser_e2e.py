@@ -36,9 +36,13 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
-def test_a_paid_call_from_registration_to_closing(
-    browser, live_server, world: World, settings, tmp_path
-) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_paid_call_from_registration_to_closing(  # type: ignore[no-untyped-def]
+    browser,  # noqa: F811
+    live_server,
+    world: World,
+    settings,
+    tmp_path,
+) -> None:
     from playwright.sync_api import expect
 
     settings.MEDIA_ROOT = tmp_path / "media"
