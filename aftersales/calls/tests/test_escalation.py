@@ -3,7 +3,11 @@ it fails the technical department at head office designs the fix; each step on t
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
+from django.db import connection
 
 from aftersales.access.policy import access_for
 from aftersales.audit.models import Event
@@ -11,7 +15,7 @@ from aftersales.calls.escalation import escalation_answer, escalation_raise, esc
 from aftersales.calls.models import FaultEscalation, ServiceOrder
 from aftersales.calls.tests.test_onsite_pages import assigned, post  # noqa: F401 (fixture)
 from aftersales.common.errors import InvalidInput, InvalidTransition, PermissionDenied
-from aftersales.conftest import World
+from aftersales.conftest import World, requires_postgres
 from aftersales.notifications.models import Notification
 
 
@@ -176,3 +180,60 @@ def test_the_api_walks_an_escalation_and_outsiders_get_nothing(
             )
             assert response.status_code == 404
     assert FaultEscalation.objects.filter(state="open").count() == 1
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_reports_and_answers_leave_one_escalation_and_one_solution(
+    world: World,
+    assigned: ServiceOrder,  # noqa: F811
+) -> None:
+    """The technician's phone double-submits and two supervisors answer at once: one escalation,
+    answered once; the other requests are refused with a message, nothing half written."""
+    tech, sup, manager = world.users["sh_tech"], world.users["sh_supervisor"], world.users["sh_manager"]
+
+    def parallel(jobs: list[Any]) -> list[str]:
+        barrier = threading.Barrier(len(jobs))
+        outcomes: list[str] = []
+        lock = threading.Lock()
+
+        def run(job: Any) -> None:
+            try:
+                barrier.wait()
+                job()
+                result = "ok"
+            except (InvalidInput, InvalidTransition) as exc:
+                result = f"refused: {exc.message}"
+            finally:
+                connection.close()
+            with lock:
+                outcomes.append(result)
+
+        threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sorted(outcomes)
+
+    raise_it = lambda: escalation_raise(  # noqa: E731
+        order_id=assigned.pk, problem="伺服报警", access=access_for(tech), by=tech
+    )
+    outcomes = parallel([raise_it, raise_it, raise_it])
+    assert outcomes.count("ok") == 1 and FaultEscalation.objects.count() == 1
+    e = FaultEscalation.objects.get()
+    outcomes = parallel(
+        [
+            lambda: escalation_answer(
+                escalation_id=e.pk, solution="方案甲", involved="总工", access=access_for(sup), by=sup
+            ),
+            lambda: escalation_answer(
+                escalation_id=e.pk, solution="方案乙", involved="总工", access=access_for(manager), by=manager
+            ),
+        ]
+    )
+    assert outcomes.count("ok") == 1, outcomes
+    e.refresh_from_db()
+    assert e.state == "answered" and e.solution in ("方案甲", "方案乙")
+    answered = Event.objects.filter(subject_id=assigned.pk, kind="escalation_answered")
+    assert answered.count() == 1
