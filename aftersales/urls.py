@@ -24,7 +24,11 @@ urlpatterns = [
     path("calls/", include("aftersales.calls.urls")),
     path("triage/", include("aftersales.triage.urls")),
     path("charges/", include("aftersales.charges.urls")),
+    path("stock/reports/", include("aftersales.partsreports.urls")),  # before any "stock/" mount
+    path("stock/", include("aftersales.stock.urls")),
+    path("supply/", include("aftersales.supply.urls")),
     path("notifications/", include("aftersales.notifications.urls")),
+    path("stocktake/", include("aftersales.stocktake.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -112,6 +112,49 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "money.view": frozenset({R.ADMIN, R.MANAGER, R.ACCOUNTANT, R.EXECUTIVE}),
     "money.record": frozenset({R.ADMIN, R.MANAGER, R.ACCOUNTANT}),
     "invoices.issue": frozenset({R.ADMIN, R.ACCOUNTANT}),
+    # Spare-parts stock (aftersales.stock, docs/stock.md): a technician sees and moves only his van.
+    # stock.approve (write-offs): held in a branch by its manager, at head office also by the
+    # warehouse keepers (the warehouse supervisor of the procedures); never by the person who asked,
+    # and above the write-off threshold only the executive (stock.services.writeoff_may_decide).
+    "stock.view": frozenset(
+        {
+            R.ADMIN,
+            R.WAREHOUSE,
+            R.MANAGER,
+            R.SUPERVISOR,
+            R.TECHNICIAN,
+            R.ACCOUNTANT,
+            R.QUALITY,
+            R.QUALITY_MANAGER,
+            R.EXECUTIVE,
+        }
+    ),
+    "stock.move": frozenset({R.ADMIN, R.WAREHOUSE, R.MANAGER, R.TECHNICIAN}),
+    "stock.approve": frozenset({R.ADMIN, R.MANAGER, R.WAREHOUSE, R.EXECUTIVE}),
+    # The monthly parts analysis (aftersales.partsreports, docs/parts-reports.md).
+    "stock.reports": frozenset({R.ADMIN, R.MANAGER, R.EXECUTIVE, R.WAREHOUSE}),
+    # Parts supply requests (补件, docs/supply.md). Approval: the transition table asks the branch
+    # supervisor (after-sales lead) first, then the quality manager (quality office head).
+    "supply.view": frozenset(
+        {
+            R.ADMIN,
+            R.AGENT,
+            R.SUPERVISOR,
+            R.MANAGER,
+            R.WAREHOUSE,
+            R.QUALITY,
+            R.QUALITY_MANAGER,
+            R.EXECUTIVE,
+            R.ACCOUNTANT,
+            R.CUSTOMER,
+            R.DEALER,
+        }
+    ),
+    "supply.apply": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.CUSTOMER, R.DEALER}),
+    "supply.approve": frozenset({R.ADMIN, R.SUPERVISOR, R.QUALITY_MANAGER}),
+    "supply.fulfil": frozenset({R.ADMIN, R.AGENT, R.SUPERVISOR, R.MANAGER, R.WAREHOUSE}),
+    "supply.check": frozenset({R.ADMIN, R.SUPERVISOR, R.MANAGER, R.WAREHOUSE, R.QUALITY}),
+    "supply.ship": frozenset({R.ADMIN, R.MANAGER, R.WAREHOUSE}),
 }
 
 ALL: Literal["all"] = "all"

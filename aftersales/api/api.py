@@ -336,3 +336,23 @@ api.add_router("/", charges_router)
 from aftersales.triage.api import router as triage_router  # noqa: E402
 
 api.add_router("/triage", triage_router)
+
+# --- spare-parts stock -----------------------------------------------------------------------------------
+from aftersales.stock.api import router as stock_router  # noqa: E402
+
+api.add_router("/stock", stock_router)
+
+# --- parts supply requests (补件) ---------------------------------------------------------------------
+from aftersales.supply.api import router as supply_router  # noqa: E402
+
+api.add_router("/supply", supply_router)
+
+# --- stocktake (盘点) ------------------------------------------------------------------------------------
+from aftersales.stocktake.api import router as stocktake_router  # noqa: E402
+
+api.add_router("/stocktake", stocktake_router)
+
+# --- parts reports: slow-moving flags, replenishment, monthly analysis ------------------------------------
+from aftersales.partsreports.api import router as partsreports_router  # noqa: E402
+
+api.add_router("/partsreports", partsreports_router)

@@ -51,7 +51,7 @@ class ProductModel(models.Model):
 
 
 class Part(models.Model):
-    """The parts master (配件): what a part is and costs. Stock comes with the parts capability."""
+    """The parts master (配件): what a part is and costs. Stock lives in :mod:`aftersales.stock`."""
 
     code = models.CharField(_("part number"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=150)
@@ -61,6 +61,28 @@ class Part(models.Model):
     price = models.DecimalField(_("list price"), max_digits=12, decimal_places=2, default=0)
     product_lines = models.ManyToManyField(
         ProductLine, blank=True, related_name="parts", verbose_name=_("product lines")
+    )
+    part_model = models.CharField(_("model"), max_length=100, blank=True)
+    specification = models.CharField(_("specification"), max_length=200, blank=True)
+    substitutes = models.ManyToManyField(
+        "self",
+        blank=True,
+        symmetrical=True,
+        verbose_name=_("substitutes"),
+        help_text=_("Parts that can be used instead (both ways)"),
+    )
+    usage = models.ManyToManyField(
+        ProductModel,
+        blank=True,
+        related_name="parts",
+        verbose_name=_("used in"),
+        help_text=_("The product models this part is used in"),
+    )
+    reorder_point = models.PositiveIntegerField(
+        _("reorder point"), default=0, help_text=_("Reorder when the stock falls to this quantity")
+    )
+    is_common = models.BooleanField(
+        _("common part"), default=False, help_text=_("Commonly used: must never be out of stock")
     )
     active = models.BooleanField(_("active"), default=True)
 

@@ -29,6 +29,11 @@ DEFAULT_PREFIXES: dict[str, str] = {
     "invoice": "IV",
     "payment": "RC",
     "contract": "CT",
+    "writeoff": "WO",
+    "stock_loan": "LN",
+    "stocktake": "ST",
+    "supply_order": "PO",
+    "parts_shipment": "PS",
 }
 
 

@@ -161,6 +161,15 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
         from aftersales.demo.escalations import load_escalations
 
         created.update(load_escalations())
+        from aftersales.demo.stock import load_stock
+
+        created.update(load_stock())
+        from aftersales.demo.stocktake import load_stocktakes
+
+        created.update(load_stocktakes())
+        from aftersales.demo.supply import load_supply
+
+        created.update(load_supply())
     return created
 
 

@@ -76,6 +76,13 @@ RULES: dict[str, RuleSpec] = {
     "slow_moving_yellow_months": RuleSpec(
         1, "int", gettext_lazy("slow-moving yellow after (months)"), maximum=Decimal(60)
     ),
+    "stocktake_months": RuleSpec(
+        1,
+        "int",
+        gettext_lazy("stocktake each warehouse at least every (months)"),
+        ("branch",),
+        maximum=Decimal(12),
+    ),
     "slow_moving_red_months": RuleSpec(
         3, "int", gettext_lazy("slow-moving red after (months)"), maximum=Decimal(60)
     ),

@@ -17,6 +17,8 @@ NAV = [
     ("customers:list", _("Customers"), "building", "customers.view"),
     ("calls:list", _("Calls"), "telephone", "calls.view"),
     ("installed:units", _("Installed base"), "hdd-stack", "installed.view"),
+    ("stock:levels", _("Parts stock"), "box-seam", "stock.view"),
+    ("supply:list", _("Parts requests"), "truck", "supply.view"),
     ("org:people", _("People"), "people", "people.view"),
     ("sla:clocks", _("Deadlines"), "stopwatch", "sla.view"),
     ("sla:reports", _("Reports"), "bar-chart", "sla.reports"),

@@ -459,3 +459,13 @@ def _hard_faults_waiting(user: User, access: Access) -> Panel | None:
     return Panel(
         key="hard_faults", title=_("Hard faults waiting for your solution"), items=items, count=qs.count()
     )
+
+
+# --- parts reports (aftersales.partsreports) ---------------------------------------------------
+
+
+@register(Role.WAREHOUSE)
+def _parts_to_replenish(user: User, access: Access) -> Panel:
+    from aftersales.partsreports.panels import replenishment_panel
+
+    return replenishment_panel(access)
