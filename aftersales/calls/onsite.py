@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from aftersales.access.policy import Access
 from aftersales.audit.services import event_record
 from aftersales.calls.models import OldPartDisposal, Opinion, ReportPart, ServiceOrder, ServiceReport
+from aftersales.calls.stock_use import order_parts_consume, order_parts_release, order_parts_reserve
 from aftersales.calls.workflow import ORDER_TRANSITIONS, OS, _locked, _open_clocks, _report_complete
 from aftersales.catalog.models import FaultCategory, Part
 from aftersales.common.errors import InvalidInput, NotFound, PermissionDenied
@@ -106,6 +107,7 @@ def report_save(*, order_id: int, data: ReportData, access: Access, by: User) ->
             for u in data.parts
         ]
     )
+    order_parts_reserve(order=order, parts=[(u.part_id, u.quantity) for u in data.parts], by=by)
     if fault is not None and order.fault_category_id != fault.pk:
         order.fault_category = fault
         order.save(update_fields=["fault_category", "updated_at"])
@@ -199,6 +201,7 @@ def order_complete(*, order_id: int, access: Access, by: User, at: dt.datetime |
     )
     order.completed_at = at
     order.save(update_fields=["state", "completed_at", "updated_at"])
+    order_parts_consume(order=order, by=by)
     for clock in _open_clocks(order):
         if clock.code in RESOLUTION_CODES:
             clock_stop(subject=order, code=clock.code, by=by, at=at)
@@ -234,6 +237,7 @@ def order_not_fixed(
         )
     transition(order, table=ORDER_TRANSITIONS, to=target, by=by, roles=access.roles, reason=reason)
     order.save(update_fields=["state", "updated_at"])
+    order_parts_release(order=order, by=by, reason=reason)
     return order
 
 

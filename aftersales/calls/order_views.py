@@ -253,6 +253,21 @@ def _report_data(post: Any) -> ReportData:
     )
 
 
+def _parts_with_van_stock(order: ServiceOrder) -> list[tuple[str, str]]:
+    """The parts to choose from on the report; where the technician has a van, what it holds."""
+    from aftersales.calls.stock_use import van_available
+
+    held = van_available(order)
+    label = _("van: %(n)s")
+    return [
+        (
+            str(p.pk),
+            f"{p.code} {p.name}" + (f" · {label % {'n': held.get(p.pk, 0)}}" if held is not None else ""),
+        )
+        for p in Part.objects.filter(active=True).order_by("code")
+    ]
+
+
 def _onsite_page(
     request: HttpRequest,
     access: Access,
@@ -306,9 +321,7 @@ def _onsite_page(
         "sign": sign_values,
         "signed": report is not None and report.signed_at is not None,
         "faults": [(str(f.pk), local_name(f)) for f in FaultCategory.objects.filter(active=True)],
-        "parts_master": [
-            (str(p.pk), f"{p.code} {p.name}") for p in Part.objects.filter(active=True).order_by("code")
-        ],
+        "parts_master": _parts_with_van_stock(order),
         "disposals": OldPartDisposal.choices,
         "opinions": Opinion.choices,
         "missing": missing_words(report),
