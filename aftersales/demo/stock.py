@@ -53,6 +53,10 @@ def load_stock() -> dict[str, int]:
     access = access_for(admin)
     rng = random.Random(20261123)
     now = timezone.now()
+    # Every third part is a common part with a reorder point (never out of stock is the goal).
+    for i, part in enumerate(parts):
+        if i % 3 == 0:
+            Part.objects.filter(pk=part.pk).update(is_common=True, reorder_point=rng.choice([10, 20, 30, 40]))
     warehouses: dict[str, Warehouse] = {}
     bins: dict[str, list[Bin]] = {}
     for branch in Branch.objects.filter(active=True).order_by("code"):
@@ -106,6 +110,29 @@ def load_stock() -> dict[str, int]:
                     access=access,
                     by=admin,
                 )
+    # The parts on the service history's reports were issued from the branch's warehouse to their
+    # orders when the work was done (the monthly parts analysis reads these).
+    from aftersales.calls.models import ReportPart
+    from aftersales.common.errors import DomainError
+
+    used = ReportPart.objects.filter(
+        report__order__completed_at__isnull=False, report__order__branch__code__in=list(warehouses)
+    ).select_related("report__order__branch")
+    for line in used.order_by("report__order__completed_at", "pk"):
+        order = line.report.order
+        try:
+            stock_issue(
+                part_id=line.part_id,
+                warehouse_id=warehouses[order.branch.code].pk,
+                quantity=line.quantity,
+                order_id=order.pk,
+                reason="维修领用",
+                at=order.completed_at,
+                access=access,
+                by=admin,
+            )
+        except DomainError:  # not enough left in that warehouse: the history used more than came in
+            continue
     # Issues: a third of the parts moved recently, a third 1–3 months ago (yellow), the rest not
     # since they came (red).
     for i, part in enumerate(parts):

@@ -47,6 +47,11 @@ STOCKING = (Warehouse.Kind.HEAD_OFFICE, Warehouse.Kind.BRANCH)
 FREE_TYPES = (ServiceType.FREE, ServiceType.CONTRACT)
 
 
+def _money(value: object) -> Decimal:
+    """An SQL sum as yuan and fen (SQLite sums decimals as floats)."""
+    return Decimal(str(value or 0)).quantize(ZERO)
+
+
 def warehouses_visible(*, access: Access) -> QuerySet[Warehouse]:
     """Warehouses of the branches the person sees stock in; a technician only his van."""
     return scope(
@@ -126,7 +131,7 @@ def slow_moving_report(
         .order_by("warehouse__branch__code", "warehouse__code", RED_FIRST, "-value", "part__code")
     )
     rows = [
-        SlowRow(flag=f, on_hand=f.stock, value=f.value)  # type: ignore[attr-defined]
+        SlowRow(flag=f, on_hand=f.stock, value=_money(f.value))  # type: ignore[attr-defined]
         for f in (rows_qs[:limit] if limit else rows_qs)
     ]
     totals: dict[int, WarehouseTotal] = {}
@@ -147,7 +152,7 @@ def slow_moving_report(
         .annotate(v=Sum(LOT_VALUE))
     )
     for v in values:
-        setattr(totals[v["warehouse_id"]], f"{v['flag']}_value", v["v"] or ZERO)
+        setattr(totals[v["warehouse_id"]], f"{v['flag']}_value", _money(v["v"]))
     return SlowReport(rows=rows, count=flags.count(), totals=list(totals.values()))
 
 
@@ -362,7 +367,7 @@ def monthly_analysis(
 
     for r in grouped:
         quantity = -int(r["q"] or 0)  # issues are negative, returns positive
-        cost = -(r["v"] or ZERO)
+        cost = -_money(r["v"])
         free = r["t"] in FREE_TYPES
         total.add(quantity=quantity, cost=cost, free=free)
         add("branch", r["b"], branches.get(r["b"], "—"), quantity, cost, free)

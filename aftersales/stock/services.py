@@ -256,11 +256,13 @@ def _take(
     bin: Bin | None = None,
     from_reserved: int = 0,
     at: datetime.datetime | None = None,
+    issued: bool = False,
 ) -> list[tuple[StockLot, int]]:
     """Take ``quantity`` from the level's lots, oldest first. The level must be locked.
 
     ``from_reserved`` of the quantity comes out of the level's reservation (a consumed reservation);
-    the rest must be available. Updates lots and the level; writes no move.
+    the rest must be available. Updates lots and the level; writes no move. ``issued``: the parts
+    are used (an issue), which sets the level's "last issued" (a transfer, loan or write-off does not).
     """
     available = level.on_hand - level.reserved + from_reserved
     lots_qs = StockLot.objects.select_for_update().filter(
@@ -286,12 +288,13 @@ def _take(
     if left:  # lots disagree with the level: refuse rather than go negative
         raise InsufficientStock(part=part, asked=quantity, available=quantity - left)
     now = at or timezone.now()
-    StockLevel.objects.filter(pk=level.pk).update(
-        on_hand=F("on_hand") - quantity, reserved=F("reserved") - from_reserved, last_issued_at=now
-    )
+    changes: dict[str, Any] = {"on_hand": F("on_hand") - quantity, "reserved": F("reserved") - from_reserved}
+    if issued:
+        changes["last_issued_at"] = now
+        level.last_issued_at = now
+    StockLevel.objects.filter(pk=level.pk).update(**changes)
     level.on_hand -= quantity
     level.reserved -= from_reserved
-    level.last_issued_at = now
     return taken
 
 
@@ -494,7 +497,7 @@ def stock_issue(
     reason = _reason(reason, required=order is None)
     bin = warehouse_bin(warehouse=warehouse, bin_id=bin_id) if bin_id is not None else None
     level = stock_levels_lock([(part.pk, warehouse.pk)])[(part.pk, warehouse.pk)]
-    taken = _take(level=level, part=part, quantity=quantity, bin=bin, at=at)
+    taken = _take(level=level, part=part, quantity=quantity, bin=bin, at=at, issued=True)
     result = _moves_out(
         kind=MK.ISSUE, taken=taken, part=part, warehouse=warehouse, by=by, order=order, reason=reason, at=at
     )
@@ -772,7 +775,9 @@ def reservation_consume(*, reservation_id: int, access: Access, by: User) -> Mov
         by=by,
         data={"quantity": reservation.quantity},
     )
-    taken = _take(level=level, part=part, quantity=reservation.quantity, from_reserved=reservation.quantity)
+    taken = _take(
+        level=level, part=part, quantity=reservation.quantity, from_reserved=reservation.quantity, issued=True
+    )
     result = _moves_out(
         kind=MK.ISSUE,
         taken=taken,
