@@ -27,6 +27,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Warehouse(models.Model):
@@ -81,9 +82,9 @@ class Bin(models.Model):
     branch = models.ForeignKey(
         "org.Branch", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch")
     )
-    zone = models.CharField(_("zone"), max_length=16)
+    zone = models.CharField(pgettext_lazy("bin", "zone"), max_length=16)
     shelf = models.CharField(_("shelf"), max_length=16, blank=True)
-    level = models.CharField(_("level"), max_length=16, blank=True)
+    level = models.CharField(pgettext_lazy("bin", "level"), max_length=16, blank=True)
     code = models.CharField(_("bin"), max_length=40)
     active = models.BooleanField(_("active"), default=True)
 
@@ -153,7 +154,7 @@ class StockLot(models.Model):
         Warehouse, on_delete=models.PROTECT, related_name="lots", verbose_name=_("warehouse")
     )
     bin = models.ForeignKey(Bin, on_delete=models.PROTECT, related_name="lots", verbose_name=_("bin"))
-    received_at = models.DateTimeField(_("received"))
+    received_at = models.DateTimeField(_("date received"))
     unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=2)
     quantity_received = models.IntegerField(_("quantity received"))
     on_hand = models.IntegerField(_("on hand"))
@@ -212,7 +213,7 @@ class StockMove(models.Model):
 
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("receipt")
-        ISSUE = "issue", _("issue")
+        ISSUE = "issue", pgettext_lazy("stock move", "issue")
         RETURN = "return", _("return from order")
         TRANSFER_OUT = "transfer_out", _("transfer out")
         TRANSFER_IN = "transfer_in", _("transfer in")

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stocktake(models.Model):
@@ -37,7 +38,9 @@ class Stocktake(models.Model):
     warehouse = models.ForeignKey(
         "stock.Warehouse", on_delete=models.PROTECT, related_name="stocktakes", verbose_name=_("warehouse")
     )
-    zone = models.CharField(_("zone"), max_length=16, blank=True, help_text=_("Only the bins of this zone"))
+    zone = models.CharField(
+        pgettext_lazy("bin", "zone"), max_length=16, blank=True, help_text=_("Only the bins of this zone")
+    )
     bin = models.ForeignKey(
         "stock.Bin", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("bin")
     )

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -159,7 +160,7 @@ class SupplyOrder(models.Model):
 
     class State(models.TextChoices):
         OPEN = "open", _("ordered")
-        RECEIVED = "received", _("received")
+        RECEIVED = "received", pgettext_lazy("supply order", "received")
 
     id = models.BigAutoField(primary_key=True)
     number = models.CharField(_("order no."), max_length=40, unique=True)
@@ -196,7 +197,7 @@ class SupplyOrder(models.Model):
         related_name="+",
         verbose_name=_("received by"),
     )
-    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    received_at = models.DateTimeField(_("date received"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("supply order")
