@@ -133,6 +133,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stock.approve": frozenset({R.ADMIN, R.MANAGER, R.WAREHOUSE, R.EXECUTIVE}),
     # The monthly parts analysis (aftersales.partsreports, docs/parts-reports.md).
     "stock.reports": frozenset({R.ADMIN, R.MANAGER, R.EXECUTIVE, R.WAREHOUSE}),
+    # The parts master (catalog.services.can_edit_parts asks for the grant at head office).
+    "parts.edit": frozenset({R.ADMIN, R.MANAGER, R.WAREHOUSE}),
     # Parts supply requests (补件, docs/supply.md). Approval: the transition table asks the branch
     # supervisor (after-sales lead) first, then the quality manager (quality office head).
     "supply.view": frozenset(

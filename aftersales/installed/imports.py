@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import IO, Any
 
 from django.db import transaction
@@ -78,6 +79,10 @@ class ImportContext:
     by: User
     # key kind → key → the row that first used it: the same record twice in one file is refused
     seen: dict[str, dict[str, int]] = field(default_factory=dict)
+    # what a sheet needs across rows (e.g. the parts: which row names which substitutes)
+    notes: dict[str, Any] = field(default_factory=dict)
+    # run once every row is saved (links to records a later row creates); True: the record changed
+    later: list[tuple[Row, Callable[[], bool]]] = field(default_factory=list)
 
     def claim(self, kind: str, key: str, row: Row, column: str) -> bool:
         rows = self.seen.setdefault(kind, {})
@@ -106,6 +111,11 @@ class Sheet:
     key_column: str  # where a message that names no field goes
     example: tuple[Any, ...] = ()
     extra_headers: tuple[Label, ...] = ()  # informative export columns the import ignores
+    # who may import when holding ``perm`` somewhere is not enough (the parts master: at head office)
+    allowed: Callable[[Access], bool] | None = None
+
+    def may_import(self, access: Access) -> bool:
+        return self.allowed(access) if self.allowed is not None else access.can(self.perm)
 
     def label(self, key: str) -> str:
         return next((str(c.label) for c in self.columns if c.key == key), key)
@@ -216,6 +226,7 @@ class Row:
         self.number = number
         self.values = values
         self.errors: list[RowError] = []
+        self.outcome = UNCHANGED
 
     def error(self, key: str, message: str) -> None:
         self.errors.append(RowError(self.number, self.sheet.label(key), message))
@@ -313,32 +324,53 @@ def split_list(value: str) -> list[str]:
 
 def import_rows(*, sheet: Sheet, rows: Sequence[dict[str, Any]], access: Access, by: User) -> ImportResult:
     """Save every row or none. Each row runs in a savepoint so a failed row leaves nothing behind."""
-    if not access.can(sheet.perm):
+    if not sheet.may_import(access):
         raise PermissionDenied()
     result = ImportResult()
     context = ImportContext(access=access, by=by)
+    outcomes: dict[int, str] = {}
     try:
         with transaction.atomic():
             for number, values in enumerate(rows, start=2):
                 if not values:
                     continue
                 row = Row(sheet, number, values)
-                try:
-                    with transaction.atomic():
-                        outcome = sheet.import_row(row, context)
-                        row.check()
-                except RowFailed:
-                    pass
-                except (InvalidInput, NotFound, PermissionDenied, DomainError) as exc:
-                    _report(sheet, row, exc)
-                else:
-                    setattr(result, outcome, getattr(result, outcome) + 1)
+                if _run(sheet, row, partial(sheet.import_row, row, context)):
+                    outcomes[number] = row.outcome
+                result.errors.extend(row.errors)
+            for row, action in context.later:
+                row.errors = []
+                changed = _run(sheet, row, partial(_changed, action)) and row.outcome == UPDATED
+                if changed and outcomes.get(row.number) == UNCHANGED:
+                    outcomes[row.number] = UPDATED
                 result.errors.extend(row.errors)
             if result.errors:
                 raise _Rollback()
     except _Rollback:
-        result.created = result.updated = result.unchanged = 0
+        pass
+    else:
+        for outcome in outcomes.values():
+            setattr(result, outcome, getattr(result, outcome) + 1)
+    result.errors.sort(key=lambda e: e.row)
     return result
+
+
+def _changed(action: Callable[[], bool]) -> str:
+    return UPDATED if action() else UNCHANGED
+
+
+def _run(sheet: Sheet, row: Row, action: Callable[[], str]) -> bool:
+    """Run one step of a row in a savepoint; False (with the errors on the row) if it failed."""
+    try:
+        with transaction.atomic():
+            row.outcome = action()
+            row.check()
+    except RowFailed:
+        return False
+    except (InvalidInput, NotFound, PermissionDenied, DomainError) as exc:
+        _report(sheet, row, exc)
+        return False
+    return True
 
 
 def _report(sheet: Sheet, row: Row, exc: DomainError) -> None:
@@ -354,7 +386,7 @@ def _report(sheet: Sheet, row: Row, exc: DomainError) -> None:
 
 
 def sheet_for(kind: str) -> Sheet:
-    """The sheet of ``customers``, ``units`` or ``contracts``; NotFound for anything else."""
+    """The sheet of ``customers``, ``units``, ``contracts`` or ``parts``; NotFound for anything else."""
     sheets = all_sheets()
     if kind not in sheets:
         raise NotFound()
@@ -364,9 +396,10 @@ def sheet_for(kind: str) -> Sheet:
 def all_sheets() -> dict[str, Sheet]:
     from aftersales.installed.imports_contracts import CONTRACTS
     from aftersales.installed.imports_customers import CUSTOMERS
+    from aftersales.installed.imports_parts import PARTS
     from aftersales.installed.imports_units import UNITS
 
-    return {"customers": CUSTOMERS, "units": UNITS, "contracts": CONTRACTS}
+    return {"customers": CUSTOMERS, "units": UNITS, "contracts": CONTRACTS, "parts": PARTS}
 
 
 # --------------------------------------------------------------------------- kept for the unit import's callers

@@ -14,6 +14,7 @@ urlpatterns = [
     path("units/<int:pk>/record.pdf", views.unit_record_pdf, name="unit_pdf"),
     path("import/", views.data_import, name="import"),
     path("import/template.xlsx", views.data_import_template, name="import_template"),
+    path("import/parts/export.xlsx", views.parts_export, name="parts_export"),
     path("import/<slug:kind>/", views.data_import, name="import_kind"),
     path("import/<slug:kind>/template.xlsx", views.data_import_template, name="import_kind_template"),
     path("contracts/", views.contract_list, name="contracts"),

@@ -21,6 +21,7 @@ from aftersales.customers.selectors import customer_get
 from aftersales.installed.forms import ContractForm, SiteForm, UnitForm, apply_errors
 from aftersales.installed.imports import ImportResult, Sheet, all_sheets, import_rows, read_rows, sheet_for
 from aftersales.installed.imports_contracts import contract_export_row
+from aftersales.installed.imports_parts import part_export_row, parts_for_export
 from aftersales.installed.imports_units import unit_export_row
 from aftersales.installed.models import ServiceContract, Unit
 from aftersales.installed.pdf import service_record_pdf
@@ -309,20 +310,21 @@ IMPORT_DONE_URL = {
     "customers": "customers:list",
     "units": "installed:units",
     "contracts": "installed:contracts",
+    "parts": "stock:levels",
 }
 
 
 def _import_sheet(request: HttpRequest, kind: str) -> Sheet:
     """The sheet of ``kind`` if the person may import it; otherwise the page does not exist for them."""
     sheet = sheet_for(kind)
-    if not access_for(request.user).can(sheet.perm):
+    if not sheet.may_import(access_for(request.user)):
         raise NotFound()
     return sheet
 
 
 @page("installed.view")
 def data_import(request: HttpRequest, kind: str = "units") -> HttpResponse:
-    """One page for customers, units and contracts: upload, all or nothing, a row-by-row report."""
+    """One page for customers, units, contracts and parts: upload, all or nothing, a row-by-row report."""
     access = access_for(request.user)
     sheet = _import_sheet(request, kind)
     result: ImportResult | None = None
@@ -351,7 +353,7 @@ def data_import(request: HttpRequest, kind: str = "units") -> HttpResponse:
                     )
                     return redirect(IMPORT_DONE_URL[sheet.kind])
     status = 400 if file_error or (result is not None and not result.ok) else 200
-    kinds = [s for s in all_sheets().values() if access.can(s.perm)]
+    kinds = [s for s in all_sheets().values() if s.may_import(access)]
     return render(
         request,
         "installed/import.html",
@@ -368,4 +370,17 @@ def data_import_template(request: HttpRequest, kind: str = "units") -> FileRespo
         sheet=str(sheet.title),
         headers=sheet.headers(),
         rows=[sheet.example] if sheet.example else [],
+    )
+
+
+@page("stock.view")
+def parts_export(request: HttpRequest) -> FileResponse:
+    """The parts master in the import's columns, for everybody who sees parts stock (the part card
+    shows the same figures); only head office imports it again."""
+    rows = (part_export_row(p) for p in parts_for_export().iterator(chunk_size=2000))
+    return xlsx_response(
+        filename="parts.xlsx",
+        sheet=_("Parts master"),
+        headers=sheet_for("parts").export_headers(),
+        rows=rows,
     )

@@ -288,6 +288,12 @@ class StockMove(models.Model):
             models.Index(fields=["part", "warehouse", "at"], name="stock_move_part"),
             models.Index(fields=["branch", "at"], name="stock_move_branch_time"),
             models.Index(fields=["order"], name="stock_move_order"),
+            # The monthly parts analysis: a month's issues and returns to orders.
+            models.Index(
+                fields=["at"],
+                condition=Q(order__isnull=False, kind__in=["issue", "return"]),
+                name="stock_move_to_orders_time",
+            ),
         ]
 
     def __str__(self) -> str:
