@@ -35,6 +35,10 @@ DEFAULT_SHOTS = [
     ("import", "manager", "/installed/import/customers/"),
     ("accounts", "accountant", "/charges/accounts/"),
     ("margins", "accountant", "/charges/margins/"),
+    ("stock", "warehouse", "/stock/"),
+    ("parts-analysis", "manager", "/stock/reports/analysis/"),
+    ("parts-requests", "supervisor", "/supply/"),
+    ("stocktakes", "warehouse", "/stocktake/"),
 ]
 
 
