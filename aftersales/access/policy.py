@@ -215,6 +215,16 @@ class Access:
             return full == ALL or bool(full) or bool(self.owner_branches_for(perm)) or self.portal_for(perm)
         return full == ALL or branch_id in full
 
+    def can_on(self, perm: str, *, branch_id: int, owner_id: int | None) -> bool:
+        """May the person do ``perm`` on one record: anywhere in its branch, or, with an
+        ownership role (a technician), on a record that is their own (``owner_id``: the order's
+        technician, the van's holder)."""
+        if self.can(perm, branch_id):
+            return True
+        return (
+            owner_id is not None and owner_id == self.user_id and branch_id in self.owner_branches_for(perm)
+        )
+
 
 ANONYMOUS = Access(user_id=None, grants=frozenset(), head_office_id=None)
 

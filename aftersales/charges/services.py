@@ -113,13 +113,7 @@ QUOTE_TRANSITIONS: TransitionTable = {
 def may_on_order(access: Access, perm: str, *, branch_id: int, technician_id: int | None) -> bool:
     """``perm`` in the order's branch, or, for a technician (an ownership role), on an order assigned
     to them: the technician explains the charge and makes the quote on site."""
-    if access.can(perm, branch_id):
-        return True
-    return (
-        technician_id is not None
-        and technician_id == access.user_id
-        and branch_id in access.owner_branches_for(perm)
-    )
+    return access.can_on(perm, branch_id=branch_id, owner_id=technician_id)
 
 
 def _order_for_quote(order_id: int, access: Access) -> ServiceOrder:

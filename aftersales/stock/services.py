@@ -127,23 +127,11 @@ class MoveResult:
 
 def may_move(access: Access, warehouse: Warehouse) -> bool:
     """``stock.move`` in the warehouse's branch; a technician only in his own van."""
-    if access.can("stock.move", warehouse.branch_id):
-        return True
-    return (
-        warehouse.technician_id is not None
-        and warehouse.technician_id == access.user_id
-        and warehouse.branch_id in access.owner_branches_for("stock.move")
-    )
+    return access.can_on("stock.move", branch_id=warehouse.branch_id, owner_id=warehouse.technician_id)
 
 
 def may_view(access: Access, warehouse: Warehouse) -> bool:
-    if access.can("stock.view", warehouse.branch_id):
-        return True
-    return (
-        warehouse.technician_id is not None
-        and warehouse.technician_id == access.user_id
-        and warehouse.branch_id in access.owner_branches_for("stock.view")
-    )
+    return access.can_on("stock.view", branch_id=warehouse.branch_id, owner_id=warehouse.technician_id)
 
 
 def _warehouse(warehouse_id: int, access: Access, *, move: bool = True) -> Warehouse:

@@ -103,3 +103,19 @@ def test_anonymous_visitors_are_sent_to_sign_in(world: World) -> None:
     response = Client().get(f"/customers/{world.sh_customer.pk}/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
     assert Client().get("/api/v1/customers").status_code == 401
+
+
+def test_a_permission_on_one_record_in_the_branch_or_on_ones_own() -> None:
+    """``can_on``: a warehouse keeper moves stock anywhere in his branch; a technician only in
+    his own van, and only in the branch where he is a technician."""
+    from aftersales.access.policy import Access
+
+    keeper = Access(user_id=1, grants=frozenset({("warehouse", 10)}), head_office_id=99)
+    tech = Access(user_id=2, grants=frozenset({("technician", 10)}), head_office_id=99)
+    assert keeper.can_on("stock.move", branch_id=10, owner_id=None)
+    assert keeper.can_on("stock.move", branch_id=10, owner_id=2)
+    assert not keeper.can_on("stock.move", branch_id=11, owner_id=None)
+    assert tech.can_on("stock.move", branch_id=10, owner_id=2)
+    assert not tech.can_on("stock.move", branch_id=10, owner_id=3)  # someone else's van
+    assert not tech.can_on("stock.move", branch_id=10, owner_id=None)  # the branch store
+    assert not tech.can_on("stock.move", branch_id=11, owner_id=2)  # not a technician there
