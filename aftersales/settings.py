@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "aftersales.sla",
     "aftersales.installed",
     "aftersales.calls",
+    "aftersales.dispatch",
     "aftersales.triage",
     "aftersales.charges",
     "aftersales.stock",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("sla/", include("aftersales.sla.urls")),
     path("installed/", include("aftersales.installed.urls")),
     path("calls/", include("aftersales.calls.urls")),
+    path("dispatch/", include("aftersales.dispatch.urls")),
     path("triage/", include("aftersales.triage.urls")),
     path("charges/", include("aftersales.charges.urls")),
     path("stock/reports/", include("aftersales.partsreports.urls")),  # before any "stock/" mount

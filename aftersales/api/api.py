@@ -356,3 +356,8 @@ api.add_router("/stocktake", stocktake_router)
 from aftersales.partsreports.api import router as partsreports_router  # noqa: E402
 
 api.add_router("/partsreports", partsreports_router)
+
+# --- dispatch plans (the optimiser) ----------------------------------------------------------------------
+from aftersales.dispatch.api import router as dispatch_router  # noqa: E402
+
+api.add_router("/dispatch", dispatch_router)

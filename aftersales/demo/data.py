@@ -170,6 +170,7 @@ def load_demo(*, stdout: object | None = None) -> dict[str, int]:
         from aftersales.demo.supply import load_supply
 
         created.update(load_supply())
+        created["coordinates"] = _coordinates()
     return created
 
 
@@ -460,3 +461,61 @@ def _clocks() -> int:
             clock_stop(subject=customer, code=code, by=None, at=stop_at)
             made += 1
     return made
+
+
+# City centres (latitude, longitude) of the demo branches' cities.
+CITY_CENTRES = {
+    "上海": (31.2304, 121.4737),
+    "杭州": (30.2741, 120.1551),
+    "南京": (32.0603, 118.7969),
+    "乌鲁木齐": (43.8256, 87.6168),
+}
+
+
+def _coordinates() -> int:
+    """Give every demo branch, customer and site without coordinates a realistic place: the
+    branch in its city centre, urban customers within ~8 km of it, suburban ones 15–35 km out,
+    sites next to their customer. Deterministic (seeded by the row's id); returns how many were set."""
+    import math
+    from decimal import Decimal
+
+    from aftersales.installed.models import Site
+
+    def place(centre: tuple[float, float], seed: int, kind: str) -> tuple[Decimal, Decimal]:
+        rng = random.Random(seed)
+        km = rng.uniform(15.0, 35.0) if kind in ("suburban", "remote") else rng.uniform(0.5, 8.0)
+        angle = rng.uniform(0.0, 2 * math.pi)
+        lat = centre[0] + km * math.sin(angle) / 111.32
+        lon = centre[1] + km * math.cos(angle) / (111.32 * math.cos(math.radians(centre[0])))
+        return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
+
+    count = 0
+    for branch in Branch.objects.filter(latitude__isnull=True):
+        centre = CITY_CENTRES.get(branch.city)
+        if centre is not None:
+            branch.latitude, branch.longitude = (
+                place(centre, branch.pk, "centre")
+                if not branch.is_head_office
+                else (
+                    Decimal(f"{centre[0]:.6f}"),
+                    Decimal(f"{centre[1]:.6f}"),
+                )
+            )
+            branch.save(update_fields=["latitude", "longitude"])
+            count += 1
+    for customer in Customer.objects.filter(latitude__isnull=True).select_related("branch", "zone"):
+        centre = CITY_CENTRES.get(customer.branch.city)
+        if centre is not None:
+            kind = customer.zone.kind if customer.zone is not None else "urban"
+            customer.latitude, customer.longitude = place(centre, 7919 * customer.pk, kind)
+            customer.save(update_fields=["latitude", "longitude"])
+            count += 1
+    for site in Site.objects.filter(latitude__isnull=True).select_related("customer"):
+        c = site.customer
+        if c.latitude is not None and c.longitude is not None:
+            rng = random.Random(104729 * site.pk)
+            site.latitude = c.latitude + Decimal(f"{rng.uniform(-0.01, 0.01):.6f}")
+            site.longitude = c.longitude + Decimal(f"{rng.uniform(-0.01, 0.01):.6f}")
+            site.save(update_fields=["latitude", "longitude"])
+            count += 1
+    return count

@@ -101,6 +101,14 @@ RULES: dict[str, RuleSpec] = {
     "kpi_first_pass_yield_pct": RuleSpec(
         "95", "decimal", gettext_lazy("KPI target: repaired first-pass yield (%)"), maximum=Decimal(100)
     ),
+    "dispatch_job_minutes": RuleSpec(
+        90,
+        "int",
+        gettext_lazy("dispatch optimiser: expected time on site per job (minutes)"),
+        ("branch", "product_line", "customer"),
+        minimum=Decimal(5),
+        maximum=Decimal(720),
+    ),
 }
 
 
