@@ -29,6 +29,7 @@ from aftersales.calls.workflow import (
     technicians_for_orders,
 )
 from aftersales.common.errors import DomainError
+from aftersales.dispatch.problem import default_plan_day
 from aftersales.org.models import Branch, User
 from aftersales.org.roles import Role
 from aftersales.sla.models import Clock, ClockState
@@ -150,7 +151,13 @@ def board_context(
         row = by_tech.get(order.technician_id or 0)
         if row is not None:
             row.orders.append(item(order))
-    return {"branch": branch, "today": today, "unassigned": unassigned, "rows": rows}
+    return {
+        "branch": branch,
+        "today": today,
+        "plan_day": default_plan_day(branch, now=now),
+        "unassigned": unassigned,
+        "rows": rows,
+    }
 
 
 @page("orders.dispatch")

@@ -13,6 +13,8 @@ from aftersales.dispatch.problem import planar_km
 PALETTE = 8
 """Technician colours are classes tech-0 … tech-7 in dispatch.css."""
 TL_LABEL, TL_WIDTH, TL_ROW, TL_GAP, TL_TOP = 130.0, 1000.0, 26.0, 10.0, 22.0
+TL_RIGHT = 18.0
+"""Room right of the last hour so that its label is not cut in half."""
 MAP_W, MAP_H, MAP_PAD = 640.0, 420.0, 24.0
 
 REASONS = {
@@ -111,7 +113,7 @@ def timeline(proposal: dict[str, Any]) -> dict[str, Any]:
     return {
         "rows": rows,
         "ticks": ticks,
-        "width": TL_LABEL + TL_WIDTH,
+        "width": TL_LABEL + TL_WIDTH + TL_RIGHT,
         "height": height,
         "label_x": TL_LABEL - 6,
     }

@@ -24,6 +24,7 @@ from aftersales.routing.model import Break, Job, Place, Problem, Technician, Win
 from aftersales.routing.travel import StraightLineTravel
 from aftersales.rules.services import rule_int
 from aftersales.sla.calendar import calendar_for
+from aftersales.sla.engine import CalendarDataMissing, end_of_working_day
 
 OS = ServiceOrder.State
 PLANNED_STATES = (OS.OPEN, OS.ASSIGNED, OS.TRAVELLING, OS.ON_SITE)
@@ -86,6 +87,17 @@ def _shift(branch: Branch, day: dt.date) -> tuple[float, float, Break | None]:
         )
         lunch = Break(window=window, duration=gap)
     return start, end, lunch
+
+
+def default_plan_day(branch: Branch, *, now: dt.datetime | None = None) -> dt.date:
+    """The day a supervisor most likely plans: today while it still has business hours ahead,
+    else the next working day (in the evening, at the weekend, on a holiday)."""
+    cal = calendar_for(branch).calendar
+    now = now or timezone.now()
+    try:
+        return end_of_working_day(cal, now).date()
+    except CalendarDataMissing:
+        return timezone.localdate(now, branch_tz(branch))
 
 
 def _coords(obj: Any) -> tuple[float, float] | None:

@@ -216,3 +216,16 @@ def test_progress_moves_with_the_clock_while_the_search_runs(world: World) -> No
     assert plan_progress(plan, now=started + dt.timedelta(seconds=5)) == 90
     plan.state, plan.progress = PS.READY, 100
     assert plan_progress(plan, now=started) == 100
+
+
+def test_the_board_proposes_today_while_it_has_hours_left_else_the_next_working_day(world: World) -> None:
+    from aftersales.dispatch.problem import default_plan_day
+
+    monday = dt.date(2026, 3, 2)
+    assert default_plan_day(world.sh, now=dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)) == monday
+    assert default_plan_day(world.sh, now=dt.datetime(2026, 3, 2, 7, 0, tzinfo=SH)) == monday
+    assert default_plan_day(world.sh, now=dt.datetime(2026, 3, 2, 20, 0, tzinfo=SH)) == monday + dt.timedelta(
+        1
+    )
+    saturday = dt.datetime(2026, 3, 7, 10, 0, tzinfo=SH)
+    assert default_plan_day(world.sh, now=saturday) == dt.date(2026, 3, 9)
