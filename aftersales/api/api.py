@@ -205,6 +205,8 @@ def _customer_out(c: Customer) -> dict[str, Any]:
         "phone": c.phone,
         "email": c.email,
         "address": c.address,
+        "latitude": c.latitude,
+        "longitude": c.longitude,
         "active": c.active,
         "created_at": c.created_at,
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from ninja import Schema
 
@@ -65,6 +66,8 @@ class CustomerIn(Schema):
     email: str = ""
     address: str = ""
     notes: str = ""
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
 
 
 class CustomerOut(Schema):
@@ -80,6 +83,8 @@ class CustomerOut(Schema):
     phone: str
     email: str
     address: str
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
     active: bool
     created_at: datetime.datetime
 

@@ -23,6 +23,18 @@ class CustomerForm(forms.Form):
     phone = forms.CharField(label=_("phone"), max_length=40, required=False)
     email = forms.CharField(label=_("e-mail"), max_length=254, required=False)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
+    latitude = forms.DecimalField(
+        label=_("latitude"),
+        required=False,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"placeholder": "31.230416", "step": "0.000001"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("longitude"),
+        required=False,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"placeholder": "121.473701", "step": "0.000001"}),
+    )
     notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     reason = forms.CharField(label=_("reason for the change"), max_length=200, required=False)
 
@@ -55,4 +67,6 @@ class CustomerForm(forms.Form):
             email=cd["email"],
             address=cd["address"],
             notes=cd["notes"],
+            latitude=cd["latitude"],
+            longitude=cd["longitude"],
         )

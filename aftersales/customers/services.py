@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -29,6 +30,31 @@ class CustomerData:
     email: str = ""
     address: str = ""
     notes: str = ""
+    latitude: Decimal | None = None
+    """Degrees north (WGS-84, as map apps show them); with ``longitude``, the place the dispatch
+    optimiser drives to when the order's site has none."""
+    longitude: Decimal | None = None
+
+
+COORDINATE_STEP = Decimal("0.000001")
+
+
+def validate_coordinates(latitude: Decimal | None, longitude: Decimal | None) -> dict[str, list[str]]:
+    """Both or neither; latitude −90…90, longitude −180…180 (field errors, empty when fine)."""
+    errors: dict[str, list[str]] = {}
+    if (latitude is None) != (longitude is None):
+        missing = "longitude" if longitude is None else "latitude"
+        errors[missing] = [_("Give both latitude and longitude, or neither.")]
+        return errors
+    if latitude is not None and not Decimal(-90) <= latitude <= Decimal(90):
+        errors["latitude"] = [_("Latitude is between -90 and 90 degrees (e.g. 31.230416 for Shanghai).")]
+    if longitude is not None and not Decimal(-180) <= longitude <= Decimal(180):
+        errors["longitude"] = [_("Longitude is between -180 and 180 degrees (e.g. 121.473701 for Shanghai).")]
+    return errors
+
+
+def _coordinate(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(COORDINATE_STEP)
 
 
 def _validate(data: CustomerData, *, access: Access) -> tuple[Branch, Zone | None, Dealer | None]:
@@ -59,13 +85,18 @@ def _validate(data: CustomerData, *, access: Access) -> tuple[Branch, Zone | Non
             validate_email(data.email.strip())
         except ValidationError:
             errors["email"] = [_("Enter a valid e-mail address, e.g. name@example.com.")]
+    errors.update(validate_coordinates(data.latitude, data.longitude))
     InvalidInput.check(errors)
     assert branch is not None
     return branch, zone, dealer
 
 
 def _snapshot(customer: Customer) -> dict[str, object]:
-    return {f.name: getattr(customer, f.name) for f in fields(CustomerData)}
+    values = {f.name: getattr(customer, f.name) for f in fields(CustomerData)}
+    for name in ("latitude", "longitude"):
+        value = _coordinate(values[name])  # type: ignore[arg-type]
+        values[name] = None if value is None else str(value)
+    return values
 
 
 @transaction.atomic
@@ -85,6 +116,8 @@ def customer_create(*, data: CustomerData, access: Access, by: User) -> Customer
         email=data.email.strip(),
         address=data.address.strip(),
         notes=data.notes,
+        latitude=_coordinate(data.latitude),
+        longitude=_coordinate(data.longitude),
     )
     customer.save()
     event_record(
@@ -119,6 +152,7 @@ def customer_update(
         data.email.strip(),
     )
     customer.address, customer.notes = data.address.strip(), data.notes
+    customer.latitude, customer.longitude = _coordinate(data.latitude), _coordinate(data.longitude)
     changes = changes_between(before, _snapshot(customer))
     if changes:
         customer.save()

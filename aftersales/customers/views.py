@@ -107,6 +107,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "email": customer.email,
         "address": customer.address,
         "notes": customer.notes,
+        "latitude": customer.latitude,
+        "longitude": customer.longitude,
     }
     form = CustomerForm(request.POST or None, access=access, initial=initial)
     if request.method == "POST" and form.is_valid():

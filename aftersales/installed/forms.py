@@ -127,6 +127,18 @@ class SiteForm(forms.Form):
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     zone_id = forms.TypedChoiceField(label=_("zone"), coerce=int, required=False, empty_value=None)
     acceptance_date = forms.DateField(label=_("acceptance date"), widget=DATE, required=False)
+    latitude = forms.DecimalField(
+        label=_("latitude"),
+        required=False,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"placeholder": "31.230416", "step": "0.000001"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("longitude"),
+        required=False,
+        decimal_places=6,
+        widget=forms.NumberInput(attrs={"placeholder": "121.473701", "step": "0.000001"}),
+    )
     notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:

@@ -287,6 +287,21 @@ class Row:
             return default
         return value.quantize(Decimal("0.01"))
 
+    def coordinate(self, key: str) -> Decimal | None:
+        """Degrees to 6 places, or None when blank (the range is the service's to check)."""
+        text = self.text(key).replace("°", "").strip()
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            self.error(key, _("Write degrees as a decimal number such as 31.230416."))
+            return None
+        if not value.is_finite():
+            self.error(key, _("Write degrees as a decimal number such as 31.230416."))
+            return None
+        return value.quantize(Decimal("0.000001"))
+
     def integer(self, key: str, *, default: int) -> int:
         text = self.text(key)
         if not text:

@@ -112,6 +112,7 @@ def _customer_row(row: Row, ctx: ImportContext) -> str:
     email = row.text("email", max_length=254)
     address = row.text("address", max_length=200)
     notes = row.text("notes")
+    latitude, longitude = row.coordinate("latitude"), row.coordinate("longitude")
     existing = None
     if number and ctx.claim("customer", number, row, "number"):
         existing = customers_visible(access=ctx.access).filter(number__iexact=number).first()
@@ -135,6 +136,9 @@ def _customer_row(row: Row, ctx: ImportContext) -> str:
         address=address,
         # the notes column may be left out of a file: then the customer's notes stay
         notes=notes if row.has("notes") or existing is None else existing.notes,
+        # so may the coordinates: then they stay
+        latitude=latitude if row.has("latitude") or existing is None else existing.latitude,
+        longitude=longitude if row.has("longitude") or existing is None else existing.longitude,
     )
     if existing is None:
         _refuse_duplicate(row, ctx, data)
@@ -177,6 +181,8 @@ def _values(customer: Customer) -> tuple[object, ...]:
         customer.email,
         customer.address,
         customer.notes,
+        customer.latitude,
+        customer.longitude,
     )
 
 
@@ -194,6 +200,8 @@ def customer_export_row(customer: Customer) -> list[Any]:
         customer.email,
         customer.address,
         customer.notes,
+        "" if customer.latitude is None else str(customer.latitude),
+        "" if customer.longitude is None else str(customer.longitude),
         _("yes") if customer.active else _("no"),
         customer.created_at,
     ]
@@ -256,6 +264,18 @@ CUSTOMERS = Sheet(
         Column("email", gettext_lazy("e-mail"), ("email", "mail", "邮箱", "电子邮件")),
         Column("address", gettext_lazy("address"), ("地址",), allowed=gettext_lazy("at most 200 characters")),
         Column("notes", gettext_lazy("notes"), ("备注",)),
+        Column(
+            "latitude",
+            gettext_lazy("latitude"),
+            ("lat", "纬度"),
+            allowed=gettext_lazy("degrees north, e.g. 31.230416; with the longitude, or both empty"),
+        ),
+        Column(
+            "longitude",
+            gettext_lazy("longitude"),
+            ("lng", "lon", "经度"),
+            allowed=gettext_lazy("degrees east, e.g. 121.473701; the dispatch optimiser drives there"),
+        ),
     ),
     import_row=_customer_row,
     field_to_column={
@@ -269,6 +289,8 @@ CUSTOMERS = Sheet(
         "email": "email",
         "address": "address",
         "notes": "notes",
+        "latitude": "latitude",
+        "longitude": "longitude",
     },
     key_column="number",
     example=(
@@ -283,6 +305,8 @@ CUSTOMERS = Sheet(
         "",
         "上海市嘉定区",
         "",
+        "31.375",
+        "121.265",
     ),
     extra_headers=(gettext_lazy("active"), gettext_lazy("created")),
 )

@@ -18,6 +18,7 @@ from aftersales.common.errors import InvalidInput, NotFound, PermissionDenied
 from aftersales.common.numbering import number_next
 from aftersales.common.transitions import Step, TransitionTable, transition
 from aftersales.customers.models import Customer
+from aftersales.customers.services import COORDINATE_STEP, validate_coordinates
 from aftersales.installed.models import ServiceContract, Site, Unit
 from aftersales.org.models import User
 from aftersales.rules.models import Rule
@@ -205,6 +206,8 @@ def site_create(
     zone_id: int | None = None,
     acceptance_date: dt.date | None = None,
     notes: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> Site:
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None or not access.can("installed.edit", customer.branch_id):
@@ -215,6 +218,7 @@ def site_create(
         raise InvalidInput(
             _("zone_id: choose a zone of the customer's branch."), fields={"zone_id": [_("Wrong zone.")]}
         )
+    InvalidInput.check(validate_coordinates(latitude, longitude))
     site = Site.objects.create(
         customer=customer,
         name=name.strip()[:150],
@@ -222,6 +226,8 @@ def site_create(
         zone_id=zone_id,
         acceptance_date=acceptance_date,
         notes=notes,
+        latitude=None if latitude is None else latitude.quantize(COORDINATE_STEP),
+        longitude=None if longitude is None else longitude.quantize(COORDINATE_STEP),
     )
     event_record(kind="created", subject=site, actor=by, branch=customer.branch_id, to_value=site.name)
     return site

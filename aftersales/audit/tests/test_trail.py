@@ -112,3 +112,50 @@ def test_trail_values_read_as_labels_and_local_times() -> None:
     assert event_value("2026-11-26T13:08:10.445865+08:00", "sla.clock") == "2026-11-26 13:08"
     assert event_value("SH-SO-2026-000038", "calls.serviceorder") == "SH-SO-2026-000038"
     assert event_value("open", "no.such_model") == "open"
+
+
+def test_coordinates_are_validated_named_and_on_the_trail(world: World, api) -> None:  # type: ignore[no-untyped-def]
+    """The dispatch optimiser drives to the customer's coordinates: both or neither, in range,
+    stored to 6 places, and the change is on the trail like any other."""
+    from decimal import Decimal
+
+    from aftersales.common.errors import InvalidInput
+
+    agent = world.users["sh_agent"]
+    base = {
+        "name": "上海申达",
+        "branch_id": world.sh.pk,
+        "phone": "13800000000",
+        "dealer_id": world.sh_dealer.pk,
+    }
+    base["zone_id"] = world.sh_customer.zone_id
+    with pytest.raises(InvalidInput) as half:
+        customer_update(
+            customer_id=world.sh_customer.pk,
+            data=CustomerData(**base, latitude=Decimal("31.2")),  # type: ignore[arg-type]
+            access=access_for(agent),
+            by=agent,
+        )
+    assert set(half.value.fields) == {"longitude"}
+    with pytest.raises(InvalidInput) as wrong:
+        customer_update(
+            customer_id=world.sh_customer.pk,
+            data=CustomerData(**base, latitude=Decimal("121.47"), longitude=Decimal("31.23")),  # type: ignore[arg-type]
+            access=access_for(agent),
+            by=agent,
+        )
+    assert set(wrong.value.fields) == {"latitude"}
+    world.sh_customer.refresh_from_db()
+    assert world.sh_customer.latitude is None
+    response = api("sh_agent").put(
+        f"/api/v1/customers/{world.sh_customer.pk}",
+        data={**base, "latitude": "31.2304161", "longitude": "121.4737"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["latitude"] == "31.230416"
+    world.sh_customer.refresh_from_db()
+    assert world.sh_customer.latitude == Decimal("31.230416")
+    event = Event.objects.filter(subject_type="customers.customer", subject_id=world.sh_customer.pk).first()
+    assert event is not None
+    assert event.data["changes"] == {"latitude": [None, "31.230416"], "longitude": [None, "121.473700"]}

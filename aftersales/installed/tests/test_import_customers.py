@@ -203,7 +203,28 @@ def test_template_has_the_columns_and_imports_as_is(world: World) -> None:
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
     rows = list(wb.worksheets[0].iter_rows(values_only=True))
-    assert len(rows[0]) == len(HEADER)
+    assert [str(h) for h in rows[0]] == [*HEADER, "latitude", "longitude"]
     response = client.post(URL, {"file": xlsx([list(rows[1])], header=[str(h) for h in rows[0]])})
     assert response.status_code == 302
-    assert Customer.objects.filter(name="上海精工机械有限公司", zone__code="urban").exists()
+    made = Customer.objects.get(name="上海精工机械有限公司", zone__code="urban")
+    assert (str(made.latitude), str(made.longitude)) == ("31.375000", "121.265000")
+
+
+def test_coordinates_are_checked_and_kept_when_the_file_has_no_such_columns(world: World) -> None:
+    client = en(world.client("sh_agent"))
+    number = world.sh_customer.number
+    header = [*HEADER, "纬度", "经度"]
+    row = [number, "上海申达", "", "SH", "", "", "", "13800000000", "", "", ""]
+    response = client.post(URL, {"file": xlsx([[*row, "31.2", ""]], header=header)})
+    assert response.status_code == 400
+    assert "longitude" in response.content.decode()
+    response = client.post(URL, {"file": xlsx([[*row, "abc", "121.4"]], header=header)})
+    assert response.status_code == 400
+    assert "31.230416" in response.content.decode()  # the error shows what to write
+    assert client.post(URL, {"file": xlsx([[*row, "31.2304", "121.4737"]], header=header)}).status_code == 302
+    world.sh_customer.refresh_from_db()
+    assert str(world.sh_customer.latitude) == "31.230400"
+    # an older file without the two columns leaves the coordinates alone
+    assert client.post(URL, {"file": xlsx([[*row[:7], "13900000000", "", "", ""]])}).status_code == 302
+    world.sh_customer.refresh_from_db()
+    assert world.sh_customer.phone == "13900000000" and str(world.sh_customer.longitude) == "121.473700"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -174,6 +175,13 @@ def test_site_created_from_the_customer_page(world: World) -> None:
     assert client.post(url, {"name": "一号车间"}).status_code == 302
     assert Site.objects.filter(customer=world.sh_customer, name="一号车间").exists()
     assert world.client("hz_agent").get(url).status_code == 404
+    half = client.post(url, {"name": "二号车间", "latitude": "31.1"})
+    assert half.status_code == 400 and 'data-field="longitude"' in half.content.decode()
+    assert (
+        client.post(url, {"name": "二号车间", "latitude": "31.05", "longitude": "121.2"}).status_code == 302
+    )
+    site = Site.objects.get(customer=world.sh_customer, name="二号车间")
+    assert (site.latitude, site.longitude) == (Decimal("31.050000"), Decimal("121.200000"))
 
 
 @pytest.mark.parametrize("code", ["zh-hans", "en"])
