@@ -35,12 +35,26 @@ def _state_choices(subject_type: str) -> dict[str, Any]:
     return dict(getattr(field, "choices", None) or [])
 
 
+@lru_cache(maxsize=1)
+def _clock_states() -> dict[str, Any]:
+    from aftersales.sla.models import ClockState
+
+    return dict(ClockState.choices)
+
+
 @register.filter(name="event_value")
-def event_value(value: Any, subject_type: str) -> Any:
+def event_value(value: Any, event: Any) -> Any:
     """A trail value as a person reads it: a workflow state by its label, an ISO time as
-    "2026-11-26 13:08" (in the offset it was written with)."""
+    "2026-11-26 13:08" (in the offset it was written with).
+
+    ``event`` is the event (or its subject type): a clock's events are filed on the record the
+    clock runs for, and their values are the clock's states, not the record's."""
+    subject_type = event if isinstance(event, str) else event.subject_type
+    kind = "" if isinstance(event, str) else event.kind
     if not isinstance(value, str) or not value:
         return value
+    if kind.startswith("clock_") and value in _clock_states():
+        return _clock_states()[value]
     if ISO_DATETIME.match(value):
         try:
             return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M")
