@@ -518,4 +518,16 @@ def _coordinates() -> int:
             site.longitude = c.longitude + Decimal(f"{rng.uniform(-0.01, 0.01):.6f}")
             site.save(update_fields=["latitude", "longitude"])
             count += 1
+    for branch in Branch.objects.exclude(latitude__isnull=True):
+        # the second technician of each branch keeps his van at home and sets out from there
+        techs = list(
+            User.objects.filter(role_assignments__role=Role.TECHNICIAN, role_assignments__branch=branch)
+            .distinct()
+            .order_by("pk")
+        )
+        if len(techs) >= 2 and techs[1].start_latitude is None:
+            centre = (float(branch.latitude), float(branch.longitude))  # type: ignore[arg-type]
+            techs[1].start_latitude, techs[1].start_longitude = place(centre, 15485863 * techs[1].pk, "urban")
+            techs[1].save(update_fields=["start_latitude", "start_longitude"])
+            count += 1
     return count

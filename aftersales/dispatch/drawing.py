@@ -128,6 +128,11 @@ def places(proposal: dict[str, Any]) -> dict[str, Any]:
         job_id: planar_km(lat=j["lat"], lon=j["lon"], lat0=home["lat"], lon0=home["lon"])
         for job_id, j in jobs.items()
     }
+    starts = {
+        str(t["id"]): planar_km(lat=t["lat"], lon=t["lon"], lat0=home["lat"], lon0=home["lon"])
+        for t in problem["technicians"]
+    }
+    km.update({f"start:{tid}": p for tid, p in starts.items()})
     xs = [0.0] + [p[0] for p in km.values()]
     ys = [0.0] + [p[1] for p in km.values()]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
@@ -138,12 +143,24 @@ def places(proposal: dict[str, Any]) -> dict[str, Any]:
         return round(MAP_W / 2 + (p[0] - cx) * scale, 1), round(MAP_H / 2 - (p[1] - cy) * scale, 1)
 
     base = at((0.0, 0.0))
-    lines, points = [], []
+    lines, points, homes = [], [], []
     for i, route in enumerate(proposal.get("routes", [])):
         css = f"tech-{i % PALETTE}"
+        start = at(starts.get(str(route["technician"]), (0.0, 0.0)))
+        if start != base:  # the technician sets out from home, drawn as a diamond
+            homes.append(
+                {
+                    "x": start[0],
+                    "y": start[1],
+                    "x0": start[0] - 6,
+                    "y0": start[1] - 6,
+                    "css": css,
+                    "title": route["name"],
+                }
+            )
         if not route["visits"]:
             continue
-        path = [base] + [at(km[v["job"]]) for v in route["visits"]] + [base]
+        path = [start] + [at(km[v["job"]]) for v in route["visits"]] + [start]
         lines.append({"css": css, "points": " ".join(f"{a},{b}" for a, b in path), "name": route["name"]})
         for n, visit in enumerate(route["visits"], 1):
             px, py = at(km[visit["job"]])
@@ -160,5 +177,6 @@ def places(proposal: dict[str, Any]) -> dict[str, Any]:
         "branch": {"x": base[0] - 7, "y": base[1] - 7, "title": home["name"]},
         "lines": lines,
         "points": points,
+        "homes": homes,
         "scale": {"km": scale_km, "x1": MAP_PAD, "x2": round(MAP_PAD + scale_km * scale, 1), "y": MAP_H - 10},
     }

@@ -226,7 +226,7 @@ def day_problem(*, branch: Branch, day: dt.date, now: dt.datetime | None = None)
         technicians.append(
             Technician(
                 id=str(user.pk),
-                start=start_place,
+                start=_start_of(user, branch_place=start_place),
                 shift=Window(shift_start, shift_end),
                 skills=frozenset(skills[user.pk]),
                 lunch=lunch,
@@ -245,6 +245,14 @@ def day_problem(*, branch: Branch, day: dt.date, now: dt.datetime | None = None)
     data["branch"] = {"lat": home[0], "lon": home[1], "code": branch.code, "name": branch.name}
     data["tz"] = str(tz)
     return DayProblem(problem=problem, data=data, notes=notes)
+
+
+def _start_of(user: User, *, branch_place: Place) -> Place:
+    """Where the technician's day starts and ends: his own start place (home, with the van)
+    when both coordinates are set, else the branch. A home is driven at the default speed."""
+    if user.start_latitude is None or user.start_longitude is None:
+        return branch_place
+    return Place(x=float(user.start_longitude), y=float(user.start_latitude), zone="")
 
 
 def _belongs_to_day(order: ServiceOrder, *, day: dt.date, today: dt.date, tz: zoneinfo.ZoneInfo) -> bool:

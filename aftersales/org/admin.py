@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.common.admin import AuditedAdmin
 from aftersales.org.models import Branch, Certification, RoleAssignment, Skill, User, Zone
@@ -40,5 +41,6 @@ class PersonAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
     fieldsets = (
         *UserAdmin.fieldsets,  # type: ignore[misc]
         ("售后", {"fields": ("name", "phone", "employee_no", "home_branch", "skills", "preferred_language")}),
+        (_("Dispatch"), {"fields": ("start_latitude", "start_longitude")}),
     )
     inlines = [RoleInline, CertificationInline]

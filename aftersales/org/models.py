@@ -155,6 +155,20 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("language"), max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")], default="zh-hans"
     )
+    start_latitude = models.DecimalField(
+        _("day starts at: latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_(
+            "A technician who sets out from home (with the van): the dispatch optimiser starts "
+            "and ends his day there. Empty: at the branch."
+        ),
+    )
+    start_longitude = models.DecimalField(
+        _("day starts at: longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("person")
@@ -163,6 +177,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        """The admin form's check of the start place (both or neither, in range)."""
+        from django.core.exceptions import ValidationError
+
+        from aftersales.customers.services import validate_coordinates
+
+        super().clean()
+        errors = validate_coordinates(self.start_latitude, self.start_longitude)
+        if errors:
+            raise ValidationError({f"start_{name}": messages for name, messages in errors.items()})
 
     @property
     def display_name(self) -> str:

@@ -113,7 +113,9 @@ def test_trail_values_read_as_labels_and_local_times() -> None:
     assert event_value("SH-SO-2026-000038", "calls.serviceorder") == "SH-SO-2026-000038"
     assert event_value("open", "no.such_model") == "open"
     # a clock's events are filed on its record: their values are the clock's states
-    clock_event = Event(kind="clock_met", subject_type="customers.customer", from_value="running", to_value="met")
+    clock_event = Event(
+        kind="clock_met", subject_type="customers.customer", from_value="running", to_value="met"
+    )
     with translation.override("zh-hans"):
         assert event_value("met", clock_event) == "按时完成"
         assert event_value("running", clock_event) != "running"

@@ -229,3 +229,42 @@ def test_the_board_proposes_today_while_it_has_hours_left_else_the_next_working_
     )
     saturday = dt.datetime(2026, 3, 7, 10, 0, tzinfo=SH)
     assert default_plan_day(world.sh, now=saturday) == dt.date(2026, 3, 9)
+
+
+def test_a_technician_with_a_start_place_sets_out_from_home_and_comes_back_there(world: World) -> None:
+    from decimal import Decimal
+
+    from aftersales.dispatch.drawing import places
+    from aftersales.dispatch.problem import day_problem
+    from aftersales.routing.solver import solve
+
+    make_day(world, orders=3)
+    tech2 = world.users["sh_tech2"]
+    tech2.start_latitude, tech2.start_longitude = Decimal("31.043"), Decimal("121.231")  # Songjiang
+    tech2.save(update_fields=["start_latitude", "start_longitude"])
+    built = day_problem(branch=world.sh, day=tomorrow())
+    starts = {t.id: t.start for t in built.problem.technicians}
+    assert (starts[str(tech2.pk)].y, starts[str(tech2.pk)].x) == (31.043, 121.231)
+    assert (starts[str(world.users["sh_tech"].pk)].y, starts[str(world.users["sh_tech"].pk)].x) == (
+        31.2304,
+        121.4737,
+    )
+    plan = solve(problem=built.problem, time_limit=0.5)
+    route = plan.route_of(str(tech2.pk))
+    assert route is not None
+    if route.visits:  # he drives from home and back home: the legs are measured from there
+        assert route.distance > 0
+    proposal = {"problem": built.data, "routes": [{"technician": tech2.pk, "name": "2", "visits": []}]}
+    assert len(places(proposal)["homes"]) == 1  # drawn as a diamond apart from the branch
+
+
+def test_a_start_place_is_both_coordinates_or_none(world: World) -> None:
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    tech = world.users["sh_tech"]
+    tech.start_latitude = Decimal("31.2")
+    with pytest.raises(ValidationError) as exc:
+        tech.clean()
+    assert "start_longitude" in exc.value.message_dict
