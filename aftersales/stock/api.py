@@ -1,4 +1,5 @@
-"""``/api/v1/stock/…``: levels, the move ledger, receive / issue / return / transfer, write-offs.
+"""``/api/v1/stock/…``: levels, the move ledger, receive / issue / return / transfer, write-offs,
+the loan register (lend finished goods, the return with its QA check).
 
 The same services and permissions as the pages; refusals come back as ``{"code", "message",
 "fields"}`` (``insufficient_stock``, ``wrong_bin``, ``permission_denied``, ``not_found``).
@@ -17,11 +18,13 @@ from ninja.responses import Status
 from aftersales.access.policy import access_for
 from aftersales.api.requests import request_user
 from aftersales.common.errors import NotFound
-from aftersales.stock.models import StockMove, WriteOff
-from aftersales.stock.selectors import levels_visible, moves_visible, writeoffs_visible
+from aftersales.stock.models import StockLoan, StockMove, WriteOff
+from aftersales.stock.selectors import levels_visible, loans_visible, moves_visible, writeoffs_visible
 from aftersales.stock.services import (
     MoveResult,
     stock_issue,
+    stock_loan_out,
+    stock_loan_return,
     stock_receive,
     stock_return,
     stock_transfer,
@@ -30,6 +33,40 @@ from aftersales.stock.services import (
 )
 
 router = Router(tags=["stock"])
+
+
+class LoanOut(Schema):
+    id: int
+    number: str
+    part: str
+    warehouse: str
+    quantity: int
+    unit_cost: Decimal
+    borrower: str
+    order: str | None
+    reason: str
+    due_on: dt.date | None
+    state: str
+    lent_at: dt.datetime
+    lent_by: str
+    returned_at: dt.datetime | None
+    qa_note: str
+
+
+class LoanIn(Schema):
+    part_id: int
+    warehouse_id: int
+    quantity: int
+    borrower: str
+    reason: str
+    order_id: int | None = None
+    due_on: dt.date | None = None
+
+
+class LoanReturnIn(Schema):
+    qa_passed: bool
+    qa_note: str = ""
+    bin_id: int | None = None
 
 
 class LevelOut(Schema):
@@ -267,3 +304,53 @@ def writeoffs_decide(request: HttpRequest, writeoff_id: int, payload: DecideIn) 
         by=request_user(request),
     )
     return writeoff_out(writeoffs_visible(access=access).get(pk=writeoff_id))
+
+
+def loan_out(loan: StockLoan) -> dict[str, Any]:
+    return {
+        "id": loan.pk,
+        "number": loan.number,
+        "part": loan.part.code,
+        "warehouse": loan.warehouse.code,
+        "quantity": loan.quantity,
+        "unit_cost": loan.unit_cost,
+        "borrower": loan.borrower,
+        "order": loan.order.number if loan.order else None,
+        "reason": loan.reason,
+        "due_on": loan.due_on,
+        "state": loan.state,
+        "lent_at": loan.lent_at,
+        "lent_by": loan.lent_by.display_name,
+        "returned_at": loan.returned_at,
+        "qa_note": loan.qa_note,
+    }
+
+
+def _loan(access: Any, loan_id: int) -> StockLoan:
+    loan = loans_visible(access=access).select_related("order", "lent_by").filter(pk=loan_id).first()
+    if loan is None:
+        raise NotFound()
+    return loan
+
+
+@router.get("/loans", response=list[LoanOut])
+def loans(request: HttpRequest, state: str = "") -> Any:
+    """The loan register; ``state``: out, returned or failed_qa (empty: all)."""
+    rows = loans_visible(access=access_for(request.user), state=state).select_related("order", "lent_by")
+    return [loan_out(loan) for loan in rows.order_by("-lent_at", "-pk")[:200]]
+
+
+@router.post("/loans", response={201: LoanOut})
+def loans_create(request: HttpRequest, payload: LoanIn) -> Any:
+    access = access_for(request.user)
+    loan = stock_loan_out(**payload.dict(), access=access, by=request_user(request))
+    return Status(201, loan_out(_loan(access, loan.pk)))
+
+
+@router.post("/loans/{loan_id}/return", response=LoanOut)
+def loans_return(request: HttpRequest, loan_id: int, payload: LoanReturnIn) -> Any:
+    """The goods come back: QA passed → back into stock; failed (a note is required) → not restocked."""
+    access = access_for(request.user)
+    _loan(access, loan_id)
+    stock_loan_return(loan_id=loan_id, **payload.dict(), access=access, by=request_user(request))
+    return loan_out(_loan(access, loan_id))

@@ -65,6 +65,32 @@ class WriteOffForm(_StockForm):
     reason = forms.CharField(label=_("reason"), max_length=300)
 
 
+class LoanForm(_StockForm):
+    """Lend finished goods (成品借用): only finished-goods warehouses are offered."""
+
+    borrower = forms.CharField(label=_("borrower"), max_length=150)
+    order = forms.CharField(label=_("order no."), max_length=40, required=False)
+    due_on = forms.DateField(
+        label=_("due back"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+    def __init__(self, *args: Any, access: Access, **kwargs: Any):
+        super().__init__(*args, access=access, **kwargs)
+        warehouse_field = self.fields["warehouse"]
+        assert isinstance(warehouse_field, forms.ModelChoiceField)
+        warehouse_field.queryset = warehouse_field.queryset.filter(kind=Warehouse.Kind.FINISHED_GOODS)
+
+
+class LoanReturnForm(forms.Form):
+    qa_passed = forms.TypedChoiceField(
+        label=_("QA check"),
+        choices=[("1", _("passed: back into stock")), ("0", _("failed: not restocked"))],
+        coerce=lambda v: v == "1",
+    )
+    qa_note = forms.CharField(label=_("QA note"), max_length=300, required=False)
+
+
 class DecideForm(forms.Form):
     approve = forms.TypedChoiceField(
         label=_("decision"),

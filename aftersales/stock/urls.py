@@ -10,4 +10,7 @@ urlpatterns = [
     path("move/<str:kind>/", views.move_form, name="move"),
     path("writeoffs/", views.writeoffs, name="writeoffs"),
     path("writeoffs/<int:pk>/decide/", views.writeoff_decision, name="writeoff_decide"),
+    path("loans/", views.loans, name="loans"),
+    path("loans/export.xlsx", views.loans_export, name="loans_export"),
+    path("loans/<int:pk>/return/", views.loan_return, name="loan_return"),
 ]

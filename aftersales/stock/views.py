@@ -8,17 +8,27 @@ from typing import Any
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from aftersales.access.policy import access_for
 from aftersales.calls.models import ServiceOrder
 from aftersales.catalog.models import Part
-from aftersales.common.errors import InvalidInput
+from aftersales.common.errors import DomainError, InvalidInput
 from aftersales.common.excel import xlsx_response
-from aftersales.stock.forms import DecideForm, IssueForm, ReceiveForm, TransferForm, WriteOffForm
+from aftersales.stock.forms import (
+    DecideForm,
+    IssueForm,
+    LoanForm,
+    LoanReturnForm,
+    ReceiveForm,
+    TransferForm,
+    WriteOffForm,
+)
 from aftersales.stock.selectors import (
     levels_visible,
+    loans_visible,
     lots_visible,
     moves_visible,
     warehouses_visible,
@@ -26,7 +36,10 @@ from aftersales.stock.selectors import (
 )
 from aftersales.stock.services import (
     MoveResult,
+    may_move,
     stock_issue,
+    stock_loan_out,
+    stock_loan_return,
     stock_receive,
     stock_transfer,
     writeoff_decide,
@@ -130,13 +143,29 @@ def part_card(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-FORMS = {"receive": ReceiveForm, "issue": IssueForm, "transfer": TransferForm, "writeoff": WriteOffForm}
+FORMS = {
+    "receive": ReceiveForm,
+    "issue": IssueForm,
+    "transfer": TransferForm,
+    "writeoff": WriteOffForm,
+    "loan": LoanForm,
+}
 TITLES = {
     "receive": _("Receive parts"),
     "issue": _("Issue parts"),
     "transfer": _("Transfer parts"),
     "writeoff": _("Request a write-off"),
+    "loan": _("Lend finished goods"),
 }
+
+
+def _order_id(number: str) -> int | None:
+    if not number.strip():
+        return None
+    order_id = ServiceOrder.objects.filter(number=number.strip()).values_list("pk", flat=True).first()
+    if order_id is None:
+        raise InvalidInput(_("order: no such order."), fields={"order": [_("not found")]})
+    return order_id
 
 
 def _run(kind: str, d: dict[str, Any], request: HttpRequest) -> MoveResult | int:
@@ -153,17 +182,10 @@ def _run(kind: str, d: dict[str, Any], request: HttpRequest) -> MoveResult | int
             **common,
         )
     if kind == "issue":
-        order_id = None
-        if d.get("order"):
-            order_id = (
-                ServiceOrder.objects.filter(number=d["order"].strip()).values_list("pk", flat=True).first()
-            )
-            if order_id is None:
-                raise InvalidInput(_("order: no such order."), fields={"order": [_("not found")]})
         return stock_issue(
             warehouse_id=d["warehouse"].pk,
             quantity=d["quantity"],
-            order_id=order_id,
+            order_id=_order_id(d.get("order") or ""),
             reason=d["reason"],
             **common,
         )
@@ -175,6 +197,17 @@ def _run(kind: str, d: dict[str, Any], request: HttpRequest) -> MoveResult | int
             reason=d["reason"],
             **common,
         )
+    if kind == "loan":
+        loan = stock_loan_out(
+            warehouse_id=d["warehouse"].pk,
+            quantity=d["quantity"],
+            borrower=d["borrower"],
+            reason=d["reason"],
+            order_id=_order_id(d.get("order") or ""),
+            due_on=d.get("due_on"),
+            **common,
+        )
+        return -loan.pk
     writeoff = writeoff_request(
         warehouse_id=d["warehouse"].pk,
         quantity=d["quantity"],
@@ -204,6 +237,9 @@ def move_form(request: HttpRequest, kind: str) -> HttpResponse:
                 if not exc.fields:
                     form.add_error(None, exc.message)
             else:
+                if isinstance(outcome, int) and outcome < 0:
+                    messages.success(request, _("Lent; the loan is on the register until it comes back."))
+                    return redirect("stock:loans")
                 if isinstance(outcome, int):
                     messages.success(request, _("Write-off requested; it waits for approval."))
                     return redirect("stock:writeoffs")
@@ -258,3 +294,101 @@ def writeoff_decision(request: HttpRequest, pk: int) -> HttpResponse:
                 raise
             messages.error(request, exc.message)
     return redirect("stock:writeoffs")
+
+
+def _loans(request: HttpRequest) -> tuple[str, Any]:
+    state = request.GET.get("state", "out")
+    rows = loans_visible(access=access_for(request.user), state=state if state != "all" else "")
+    return state, rows.select_related("order", "lent_by", "returned_by").order_by("-lent_at", "-pk")
+
+
+@page("stock.view")
+def loans(request: HttpRequest) -> HttpResponse:
+    """The loan register (成品借用登记): what is lent out, to whom, until when, and what came back."""
+    access = access_for(request.user)
+    state, rows = _loans(request)
+    rows = list(rows[:LIMIT])
+    for loan in rows:
+        setattr(loan, "may_return", loan.state == "out" and may_move(access, loan.warehouse))  # noqa: B010
+    return render(
+        request,
+        "stock/loans.html",
+        {
+            "rows": rows,
+            "state": state,
+            "form": LoanReturnForm(),
+            "can_lend": access.can("stock.move"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@page("stock.view")
+def loans_export(request: HttpRequest) -> FileResponse:
+    _state, rows = _loans(request)
+    return xlsx_response(
+        filename="loans.xlsx",
+        sheet=_("Loan register"),
+        headers=[
+            _("loan no."),
+            _("part number"),
+            _("name"),
+            _("warehouse"),
+            _("quantity"),
+            _("unit cost"),
+            _("borrower"),
+            _("order no."),
+            _("reason"),
+            _("lent"),
+            _("due back"),
+            _("state"),
+            _("returned"),
+            _("QA note"),
+        ],
+        rows=(
+            [
+                loan.number,
+                loan.part.code,
+                loan.part.name,
+                loan.warehouse.code,
+                loan.quantity,
+                loan.unit_cost,
+                loan.borrower,
+                loan.order.number if loan.order else "",
+                loan.reason,
+                loan.lent_at,
+                loan.due_on,
+                loan.get_state_display(),
+                loan.returned_at,
+                loan.qa_note,
+            ]
+            for loan in rows.iterator(chunk_size=2000)
+        ),
+    )
+
+
+@require_POST
+@page("stock.view")
+def loan_return(request: HttpRequest, pk: int) -> HttpResponse:
+    access = access_for(request.user)
+    if not loans_visible(access=access).filter(pk=pk).exists():
+        raise Http404()
+    form = LoanReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether the goods passed the QA check."))
+        return redirect("stock:loans")
+    try:
+        loan = stock_loan_return(
+            loan_id=pk,
+            qa_passed=form.cleaned_data["qa_passed"],
+            qa_note=form.cleaned_data["qa_note"],
+            access=access,
+            by=user_of(request),
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise Http404() from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(n)s: %(s)s.") % {"n": loan.number, "s": loan.get_state_display()})
+    return redirect("stock:loans")

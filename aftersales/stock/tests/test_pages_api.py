@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.test import Client
 
-from aftersales.stock.models import StockLevel, WriteOff
+from aftersales.stock.models import StockLevel, StockLoan, Warehouse, WriteOff
 from aftersales.stock.tests.conftest import Stock
 
 
@@ -146,3 +146,78 @@ def test_the_api_moves_stock_and_refuses_outsiders(stock: Stock, api) -> None:  
     )
     assert decided.status_code == 200 and decided.json()["state"] == "approved"
     assert Client().get("/api/v1/stock/levels").status_code == 401
+
+
+def _finished_goods(stock: Stock) -> Warehouse:
+    fg = Warehouse.objects.create(code="SH-FG", name="成品库", branch=stock.world.sh, kind="finished_goods")
+    stock.bins["SH-FG:A-01-1"] = fg.bins.create(branch=stock.world.sh, zone="A", code="A-01-1")
+    stock.receive(3, warehouse=fg, cost="500.00")
+    return fg
+
+
+def test_the_loan_register_lends_and_takes_back_with_the_qa_check(stock: Stock) -> None:
+    fg = _finished_goods(stock)
+    keeper = stock.world.client("sh_warehouse")
+    form = keeper.get("/stock/move/loan/").content.decode()
+    assert f'value="{fg.pk}"' in form and f'value="{stock.sh.pk}"' not in form  # finished goods only
+    data = {
+        "part": stock.part.pk,
+        "warehouse": fg.pk,
+        "quantity": 2,
+        "borrower": "上海申达",
+        "reason": "生产周期超15天",
+    }
+    assert keeper.post("/stock/move/loan/", {**data, "order": "NO-SUCH"}).status_code == 200  # named error
+    assert (
+        keeper.post(
+            "/stock/move/loan/", {**data, "order": stock.order.number, "due_on": "2026-12-01"}
+        ).status_code
+        == 302
+    )
+    loan = StockLoan.objects.get()
+    page = keeper.get("/stock/loans/").content.decode()
+    assert f'data-loan="{loan.number}"' in page and f'data-testid="return-{loan.number}"' in page
+    assert keeper.get("/stock/loans/export.xlsx").status_code == 200
+    failed = keeper.post(f"/stock/loans/{loan.pk}/return/", {"qa_passed": "0"}, follow=True)
+    assert StockLoan.objects.get().state == "out"  # a failed QA check needs its note
+    assert failed.status_code == 200
+    keeper.post(f"/stock/loans/{loan.pk}/return/", {"qa_passed": "1", "qa_note": "外观完好"})
+    loan.refresh_from_db()
+    assert loan.state == "returned"
+    assert StockLevel.objects.get(part=stock.part, warehouse=fg).on_hand == 3
+    assert (
+        stock.world.client("hz_supervisor").get("/stock/loans/?state=all").content.decode().count("data-loan=")
+        == 0
+    )
+    assert (
+        stock.world.client("hz_supervisor")
+        .post(f"/stock/loans/{loan.pk}/return/", {"qa_passed": "1"})
+        .status_code
+        == 404
+    )
+
+
+def test_the_loan_api_and_outsiders(stock: Stock, api) -> None:  # type: ignore[no-untyped-def]
+    fg = _finished_goods(stock)
+    keeper = api("sh_warehouse")
+    body = {"part_id": stock.part.pk, "warehouse_id": fg.pk, "quantity": 1, "borrower": "b", "reason": "r"}
+    made = keeper.post("/api/v1/stock/loans", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    loan_id = made.json()["id"]
+    assert made.json()["state"] == "out" and made.json()["unit_cost"] == "500.00"
+    too_many = keeper.post("/api/v1/stock/loans", {**body, "quantity": 9}, content_type="application/json")
+    assert too_many.status_code == 400 and too_many.json()["code"] == "insufficient_stock"
+    assert [row["id"] for row in keeper.get("/api/v1/stock/loans?state=out").json()] == [loan_id]
+    outsider = api("hz_supervisor")
+    assert outsider.get("/api/v1/stock/loans").json() == []
+    back = {"qa_passed": False, "qa_note": "外壳破损"}
+    assert (
+        outsider.post(
+            f"/api/v1/stock/loans/{loan_id}/return", back, content_type="application/json"
+        ).status_code
+        == 404
+    )
+    assert api("customer").get("/api/v1/stock/loans").json() == []
+    returned = keeper.post(f"/api/v1/stock/loans/{loan_id}/return", back, content_type="application/json")
+    assert returned.status_code == 200 and returned.json()["state"] == "failed_qa"
+    assert Client().get("/api/v1/stock/loans").status_code == 401
