@@ -78,7 +78,7 @@ class LoanForm(_StockForm):
     def __init__(self, *args: Any, access: Access, **kwargs: Any):
         super().__init__(*args, access=access, **kwargs)
         warehouse_field = self.fields["warehouse"]
-        assert isinstance(warehouse_field, forms.ModelChoiceField)
+        assert isinstance(warehouse_field, forms.ModelChoiceField) and warehouse_field.queryset is not None
         warehouse_field.queryset = warehouse_field.queryset.filter(kind=Warehouse.Kind.FINISHED_GOODS)
 
 

@@ -186,7 +186,10 @@ def test_the_loan_register_lends_and_takes_back_with_the_qa_check(stock: Stock) 
     assert loan.state == "returned"
     assert StockLevel.objects.get(part=stock.part, warehouse=fg).on_hand == 3
     assert (
-        stock.world.client("hz_supervisor").get("/stock/loans/?state=all").content.decode().count("data-loan=")
+        stock.world.client("hz_supervisor")
+        .get("/stock/loans/?state=all")
+        .content.decode()
+        .count("data-loan=")
         == 0
     )
     assert (
