@@ -11,6 +11,16 @@ from aftersales.customers.services import CustomerData
 from aftersales.org.models import Branch, Zone
 
 
+def coordinate_fields() -> tuple[forms.DecimalField, forms.DecimalField]:
+    """Latitude and longitude as optional form fields (the rules are validate_coordinates')."""
+
+    def field(label: Any, example: str) -> forms.DecimalField:
+        widget = forms.NumberInput(attrs={"placeholder": example, "step": "0.000001"})
+        return forms.DecimalField(label=label, required=False, decimal_places=6, widget=widget)
+
+    return field(_("latitude"), "31.230416"), field(_("longitude"), "121.473701")
+
+
 class CustomerForm(forms.Form):
     """Collects input only; the rules are in customers.services."""
 
@@ -23,18 +33,7 @@ class CustomerForm(forms.Form):
     phone = forms.CharField(label=_("phone"), max_length=40, required=False)
     email = forms.CharField(label=_("e-mail"), max_length=254, required=False)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
-    latitude = forms.DecimalField(
-        label=_("latitude"),
-        required=False,
-        decimal_places=6,
-        widget=forms.NumberInput(attrs={"placeholder": "31.230416", "step": "0.000001"}),
-    )
-    longitude = forms.DecimalField(
-        label=_("longitude"),
-        required=False,
-        decimal_places=6,
-        widget=forms.NumberInput(attrs={"placeholder": "121.473701", "step": "0.000001"}),
-    )
+    latitude, longitude = coordinate_fields()
     notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     reason = forms.CharField(label=_("reason for the change"), max_length=200, required=False)
 

@@ -53,7 +53,8 @@ def validate_coordinates(latitude: Decimal | None, longitude: Decimal | None) ->
     return errors
 
 
-def _coordinate(value: Decimal | None) -> Decimal | None:
+def coordinate_value(value: Decimal | None) -> Decimal | None:
+    """Degrees as stored: to 6 places (about 0.1 m)."""
     return None if value is None else Decimal(value).quantize(COORDINATE_STEP)
 
 
@@ -94,7 +95,7 @@ def _validate(data: CustomerData, *, access: Access) -> tuple[Branch, Zone | Non
 def _snapshot(customer: Customer) -> dict[str, object]:
     values = {f.name: getattr(customer, f.name) for f in fields(CustomerData)}
     for name in ("latitude", "longitude"):
-        value = _coordinate(values[name])  # type: ignore[arg-type]
+        value = coordinate_value(values[name])  # type: ignore[arg-type]
         values[name] = None if value is None else str(value)
     return values
 
@@ -116,8 +117,8 @@ def customer_create(*, data: CustomerData, access: Access, by: User) -> Customer
         email=data.email.strip(),
         address=data.address.strip(),
         notes=data.notes,
-        latitude=_coordinate(data.latitude),
-        longitude=_coordinate(data.longitude),
+        latitude=coordinate_value(data.latitude),
+        longitude=coordinate_value(data.longitude),
     )
     customer.save()
     event_record(
@@ -152,7 +153,7 @@ def customer_update(
         data.email.strip(),
     )
     customer.address, customer.notes = data.address.strip(), data.notes
-    customer.latitude, customer.longitude = _coordinate(data.latitude), _coordinate(data.longitude)
+    customer.latitude, customer.longitude = coordinate_value(data.latitude), coordinate_value(data.longitude)
     changes = changes_between(before, _snapshot(customer))
     if changes:
         customer.save()

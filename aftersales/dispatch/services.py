@@ -176,10 +176,7 @@ def plan_compute(*, plan_id: int, now: dt.datetime | None = None) -> DispatchPla
         result = solve(
             problem=built.problem, solver=plan.solver, time_limit=float(plan.time_limit), seed=plan.pk
         )
-        _progress(plan_id, 90, _("Checking the plan."))
-        violations = check_plan(problem=built.problem, plan=result)
-        if violations:
-            raise PlanRejected(plan=result, violations=violations)
+        # solve() has put the plan through the checker already (PlanRejected otherwise)
     except PlanRejected as exc:
         message = _("The checker refused the plan: %(v)s") % {
             "v": "; ".join(str(v) for v in exc.violations[:5])

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.access.policy import access_for
 from aftersales.common.errors import DomainError
+from aftersales.common.excel import xlsx_response
 from aftersales.dispatch import drawing
 from aftersales.dispatch.models import DispatchPlan
 from aftersales.dispatch.selectors import plan_get, plan_progress
@@ -142,6 +143,37 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_get(access=access_for(request.user), plan_id=pk)
     template = "dispatch/plan.html#plan" if wants_partial(request) else "dispatch/plan.html"
     return render(request, template, _context(plan))
+
+
+@page("orders.dispatch")
+def plan_export(request: HttpRequest, pk: int) -> FileResponse:
+    """The proposal as a table: one row per visit in route order, then the orders left out."""
+    context = _context(plan_get(access=access_for(request.user), plan_id=pk))
+    rows: list[list[Any]] = []
+    for card in context.get("cards", []):
+        for n, v in enumerate(card["visits"], 1):
+            late = round(v["late"]) if v.get("late") else ""
+            rows.append(
+                [card["name"], n, v["number"], v["customer"], v["line"], v["arrive"], v["times"], late, ""]
+            )
+    for u in context.get("unassigned", []):
+        rows.append(["", "", u["number"], u["customer"], u["line"], "", "", "", u["reason_label"]])
+    return xlsx_response(
+        filename=f"dispatch-plan-{pk}.xlsx",
+        sheet=_("Dispatch plan"),
+        headers=[
+            _("technician"),
+            "#",
+            _("order no."),
+            _("customer"),
+            _("product line"),
+            _("arrives"),
+            _("on site"),
+            _("late minutes"),
+            _("Not planned"),
+        ],
+        rows=rows,
+    )
 
 
 @require_POST

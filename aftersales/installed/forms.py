@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.access.policy import ALL, Access
 from aftersales.catalog.models import ProductModel
 from aftersales.common.errors import InvalidInput
+from aftersales.customers.forms import coordinate_fields
 from aftersales.customers.models import Customer, Dealer
 from aftersales.installed.models import ServiceContract, Site
 from aftersales.installed.services import ContractData, UnitData
@@ -127,18 +128,7 @@ class SiteForm(forms.Form):
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     zone_id = forms.TypedChoiceField(label=_("zone"), coerce=int, required=False, empty_value=None)
     acceptance_date = forms.DateField(label=_("acceptance date"), widget=DATE, required=False)
-    latitude = forms.DecimalField(
-        label=_("latitude"),
-        required=False,
-        decimal_places=6,
-        widget=forms.NumberInput(attrs={"placeholder": "31.230416", "step": "0.000001"}),
-    )
-    longitude = forms.DecimalField(
-        label=_("longitude"),
-        required=False,
-        decimal_places=6,
-        widget=forms.NumberInput(attrs={"placeholder": "121.473701", "step": "0.000001"}),
-    )
+    latitude, longitude = coordinate_fields()
     notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:

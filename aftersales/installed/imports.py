@@ -300,7 +300,9 @@ class Row:
         if not value.is_finite():
             self.error(key, _("Write degrees as a decimal number such as 31.230416."))
             return None
-        return value.quantize(Decimal("0.000001"))
+        from aftersales.customers.services import coordinate_value
+
+        return coordinate_value(value)
 
     def integer(self, key: str, *, default: int) -> int:
         text = self.text(key)

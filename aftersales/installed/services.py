@@ -18,7 +18,7 @@ from aftersales.common.errors import InvalidInput, NotFound, PermissionDenied
 from aftersales.common.numbering import number_next
 from aftersales.common.transitions import Step, TransitionTable, transition
 from aftersales.customers.models import Customer
-from aftersales.customers.services import COORDINATE_STEP, validate_coordinates
+from aftersales.customers.services import coordinate_value, validate_coordinates
 from aftersales.installed.models import ServiceContract, Site, Unit
 from aftersales.org.models import User
 from aftersales.rules.models import Rule
@@ -226,8 +226,8 @@ def site_create(
         zone_id=zone_id,
         acceptance_date=acceptance_date,
         notes=notes,
-        latitude=None if latitude is None else latitude.quantize(COORDINATE_STEP),
-        longitude=None if longitude is None else longitude.quantize(COORDINATE_STEP),
+        latitude=coordinate_value(latitude),
+        longitude=coordinate_value(longitude),
     )
     event_record(kind="created", subject=site, actor=by, branch=customer.branch_id, to_value=site.name)
     return site

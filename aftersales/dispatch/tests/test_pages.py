@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 
 from aftersales.calls.models import ServiceOrder
 from aftersales.conftest import World
@@ -35,6 +37,11 @@ def test_propose_from_the_board_then_see_move_and_accept(
     assert 'data-state="ready"' in html and 'data-testid="timeline"' in html and 'data-testid="map"' in html
     assert html.count('data-kind="job"') == 3
     assert not re.search(r"\sstyle=", html)
+    export = client.get(f"/dispatch/plans/{plan.pk}/export.xlsx")
+    assert export.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).worksheets[0]  # type: ignore[attr-defined]
+    numbers = {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert numbers == {o.number for o in orders}  # every order: visited or listed as not planned
     partial = client.get(response["Location"], headers={"HX-Request": "true"})
     assert partial.status_code == 200 and b"<html" not in partial.content
     tech2 = world.users["sh_tech2"].pk
@@ -84,6 +91,7 @@ def test_outsiders_get_404(world: World, django_capture_on_commit_callbacks) -> 
         client = world.client(name)
         assert client.get(f"/dispatch/plans/{plan.pk}/").status_code == 404
         assert client.post(f"/dispatch/plans/{plan.pk}/accept/").status_code == 404
+        assert client.get(f"/dispatch/plans/{plan.pk}/export.xlsx").status_code == 404
     assert (
         world.client("hz_supervisor")
         .post("/dispatch/plans/new/", {"branch": "SH", "day": "2030-01-01"})
